@@ -1,0 +1,48 @@
+"""Precision of every figure that leaves the system, and the one place that rounds.
+
+Arithmetic keeps full ``Decimal`` precision; figures are rounded only at the
+edge (domain.md): monthly money to cents, per-image money to 6 places, rates to
+4 places, always ROUND_HALF_UP.
+
+>>> money(Decimal("146.666666"))
+Decimal('146.67')
+>>> per_image(Decimal("0.0146666666"))
+Decimal('0.014667')
+>>> rate(Decimal("0.25"))
+Decimal('0.2500')
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+PER_IMAGE_QUANTUM = Decimal("0.000001")
+RATE_QUANTUM = Decimal("0.0001")
+ATTEMPTS_QUANTUM = Decimal("0.01")
+
+ZERO = Decimal("0")
+ONE = Decimal("1")
+MILLION = Decimal("1000000")
+
+
+def _round(value: Decimal, quantum: Decimal) -> Decimal:
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal) -> Decimal:
+    """Monthly money, to the cent."""
+    return _round(value, CENT)
+
+
+def per_image(value: Decimal) -> Decimal:
+    """Money per image, to 6 places."""
+    return _round(value, PER_IMAGE_QUANTUM)
+
+
+def rate(value: Decimal) -> Decimal:
+    """A rate or share, to 4 places."""
+    return _round(value, RATE_QUANTUM)
+
+
+def attempts(value: Decimal) -> Decimal:
+    """Expected attempts per month, to 2 places."""
+    return _round(value, ATTEMPTS_QUANTUM)
