@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from routing.api.views import QuoteView
+
+urlpatterns = [
+    path("quote/", QuoteView.as_view(), name="quote"),
+]
