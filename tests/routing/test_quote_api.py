@@ -349,3 +349,29 @@ def test_no_input_gets_a_server_error(client, seed_catalog, changes):
     response = client.post(URL, {**MEDIUM_SQUARE, **changes}, format="json")
 
     assert response.status_code in (200, 400)
+
+
+def test_it_prices_the_largest_valid_workload_without_overflow(client, seed_catalog):
+    response = client.post(
+        URL,
+        {
+            "images_per_month": 1_000_000_000,
+            "size": "1536x1024",
+            "quality": "high",
+            "prompt_tokens": 10_000_000,
+            "input_images": 10_000_000,
+            "tokens_per_input_image": 10_000_000,
+            "cached_input_share": "0.00000000000000000001",
+            "rejection_rate": "0.95",
+            "cost_per_rejected_image": "1000000",
+            "peak_images_per_minute": "100000000",
+            "tier": "tier5",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 200
+    flagship = response.json()["options"][0]
+    assert flagship["model"] == "gpt-image-1.5"
+    assert flagship["attempts_per_month"] == "20000000000.00"
+    assert flagship["rework_cost"] == "19000000000000000.00"
