@@ -1,0 +1,72 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
+
+User = get_user_model()
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_creates_the_staff_user_and_the_demo_member(settings):
+    settings.DEBUG = True
+
+    output = seed()
+
+    admin = User.objects.get(username="admin")
+    demo = User.objects.get(username="demo")
+    assert (admin.is_staff, admin.is_superuser) == (True, True)
+    assert (demo.is_staff, demo.is_superuser) == (False, False)
+    assert authenticate(username="admin", password="spendlane-admin") == admin
+    assert authenticate(username="demo", password="spendlane-demo") == demo
+    assert Token.objects.filter(user=admin).exists()
+    assert f"TOKEN={Token.objects.get(user=demo).key}" in output
+    assert "password spendlane-admin" in output
+    assert "password spendlane-demo" in output
+    assert "no team yet" in output
+
+
+@pytest.mark.django_db
+def test_it_is_idempotent_and_resets_the_passwords(settings):
+    settings.DEBUG = True
+    seed()
+    token = Token.objects.get(user__username="demo").key
+    demo = User.objects.get(username="demo")
+    demo.set_password("changed-by-someone")
+    demo.is_staff = True
+    demo.save()
+
+    output = seed()
+
+    demo.refresh_from_db()
+    assert User.objects.filter(username__in=["admin", "demo"]).count() == 2
+    assert Token.objects.get(user=demo).key == token
+    assert demo.check_password("spendlane-demo")
+    assert demo.is_staff is False
+    assert "'demo' (team member) reset" in output
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        seed()
+
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_runs_without_debug_when_forced(settings):
+    settings.DEBUG = False
+
+    seed("--force")
+
+    assert User.objects.filter(username__in=["admin", "demo"]).count() == 2
