@@ -1,11 +1,15 @@
 """Project-level pages: the health check and the home page."""
 
+import logging
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
 
 
 def _check_database() -> str:
@@ -38,6 +42,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         try:
             checks[name] = check()
         except Exception as error:  # any failure of a dependency is a 503, not a 500
+            logger.warning("healthz: %s check failed: %r", name, error)
             checks[name] = f"error: {error.__class__.__name__}"
             healthy = False
     return JsonResponse(
