@@ -52,11 +52,26 @@ class ImageModel(models.Model):
 
 
 class CatalogVersionQuerySet(models.QuerySet):
+    """Bulk writes refuse to touch a published version (publishing itself updates drafts only)."""
+
     def published(self) -> "CatalogVersionQuerySet":
         return self.filter(status=CatalogVersion.Status.PUBLISHED)
 
     def drafts(self) -> "CatalogVersionQuerySet":
         return self.filter(status=CatalogVersion.Status.DRAFT)
+
+    def _refuse_published(self) -> None:
+        version_id = self.published().values_list("pk", flat=True).first()
+        if version_id is not None:
+            raise PublishedVersionImmutable(version_id)
+
+    def update(self, **kwargs) -> int:
+        self._refuse_published()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_published()
+        return super().delete()
 
 
 class CatalogVersion(models.Model):
@@ -116,7 +131,7 @@ def _version_is_published(version_id: int) -> bool:
 
 
 class CatalogCellQuerySet(models.QuerySet):
-    """Bulk writes refuse to touch the cells of a published version."""
+    """Bulk writes refuse to touch (or add) the cells of a published version."""
 
     def _refuse_published(self) -> None:
         published = self.filter(version__status=CatalogVersion.Status.PUBLISHED)
@@ -131,6 +146,15 @@ class CatalogCellQuerySet(models.QuerySet):
     def delete(self):
         self._refuse_published()
         return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        version_ids = {obj.version_id for obj in objs}
+        published = CatalogVersion.objects.published().filter(pk__in=version_ids)
+        version_id = published.values_list("pk", flat=True).first()
+        if version_id is not None:
+            raise PublishedVersionImmutable(version_id)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class CatalogCell(models.Model):

@@ -46,3 +46,14 @@ def rate(value: Decimal) -> Decimal:
 def attempts(value: Decimal) -> Decimal:
     """Expected attempts per month, to 2 places."""
     return _round(value, ATTEMPTS_QUANTUM)
+
+
+def percent(value: Decimal) -> Decimal:
+    """A percentage, to 2 places.
+
+    >>> percent(Decimal("12.505"))
+    Decimal('12.51')
+    >>> percent(Decimal("-8.3333333"))
+    Decimal('-8.33')
+    """
+    return _round(value, Decimal("0.01"))

@@ -1,10 +1,29 @@
 """Reads of the price catalog."""
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, QuerySet
+
+from catalog import money
 from catalog.costing import ModelPricing, RateLimit
-from catalog.models import BatchDiscount, CatalogVersion, ImageModel, ImagePrice, TokenRate
+from catalog.models import BatchDiscount, CatalogVersion, ImageModel, ImagePrice, Provider, TokenRate
 from catalog.models import RateLimit as RateLimitRow
+
+# Each section of a catalog version, in the API's order:
+# (cell class, key fields besides the model, value fields).
+CELL_SECTIONS: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
+    "image_prices": (ImagePrice, ("quality", "size"), ("price",)),
+    "token_rates": (TokenRate, ("kind",), ("per_million",)),
+    "batch_discounts": (BatchDiscount, (), ("discount",)),
+    "rate_limits": (RateLimitRow, ("tier",), ("supported", "tpm", "ipm")),
+}
+
+# Where ``catalog_version_detail`` puts each section's prefetched cells on the version.
+CELL_ATTRIBUTES: dict[str, str] = {section: f"{section}_cells" for section in CELL_SECTIONS}
 
 
 def catalog_version_in_force(*, on: datetime.date) -> CatalogVersion | None:
@@ -98,3 +117,179 @@ def catalog_version_pricing(
         )
         for image_model in ImageModel.objects.filter(slug__in=slugs).order_by("slug")
     }
+
+
+def catalog_version_cells(*, version: CatalogVersion) -> dict[str, list[dict]]:
+    """Every cell of ``version`` in the API's list shape, sorted, values as stored. Four queries."""
+    cells: dict[str, list[dict]] = {}
+    for section, (cell_class, key_fields, value_fields) in CELL_SECTIONS.items():
+        rows = cell_class.objects.filter(version=version).values_list(
+            "model__slug", *key_fields, *value_fields
+        )
+        cells[section] = sorted(
+            (dict(zip(("model", *key_fields, *value_fields), row, strict=True)) for row in rows),
+            key=lambda row, key_fields=key_fields: tuple(str(row[f]) for f in ("model", *key_fields)),
+        )
+    return cells
+
+
+def image_model_slugs() -> set[str]:
+    return set(ImageModel.objects.values_list("slug", flat=True))
+
+
+def provider_slugs() -> set[str]:
+    return set(Provider.objects.values_list("slug", flat=True))
+
+
+def catalog_versions_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CatalogVersion]:
+    """Published versions; staff also see drafts."""
+    versions = CatalogVersion.objects.all()
+    if not getattr(user, "is_staff", False):
+        versions = versions.published()
+    return versions
+
+
+def catalog_version_list(
+    *, user: AbstractBaseUser | AnonymousUser, status: str | None = None
+) -> QuerySet[CatalogVersion]:
+    """The versions ``user`` may see, newest ``effective_from`` first, optionally of one status."""
+    versions = catalog_versions_visible(user=user).select_related("published_by")
+    if status:
+        versions = versions.filter(status=status)
+    return versions.order_by("-effective_from", "-published_at", "-id")
+
+
+def catalog_version_get(*, version_id: int, user: AbstractBaseUser | AnonymousUser) -> CatalogVersion | None:
+    """The version if ``user`` may see it (a draft is hidden from non-staff), else ``None``."""
+    return catalog_versions_visible(user=user).select_related("published_by").filter(pk=version_id).first()
+
+
+def catalog_version_detail(
+    *, version_id: int, user: AbstractBaseUser | AnonymousUser
+) -> CatalogVersion | None:
+    """Like ``catalog_version_get``, with every cell prefetched (five queries, whatever the size).
+
+    The cells of each section are on the attribute named in ``CELL_ATTRIBUTES``, with
+    their image model and its provider.
+    """
+    prefetches = [
+        Prefetch(
+            cell_class._meta.get_field("version").remote_field.get_accessor_name(),
+            queryset=cell_class.objects.select_related("model__provider").order_by(
+                "model__slug", *key_fields
+            ),
+            to_attr=CELL_ATTRIBUTES[section],
+        )
+        for section, (cell_class, key_fields, _) in CELL_SECTIONS.items()
+    ]
+    return (
+        catalog_versions_visible(user=user)
+        .select_related("published_by")
+        .prefetch_related(*prefetches)
+        .filter(pk=version_id)
+        .first()
+    )
+
+
+def catalog_version_diff_base(
+    *, version: CatalogVersion, user: AbstractBaseUser | AnonymousUser, on: datetime.date
+) -> CatalogVersion | None:
+    """What ``version`` is compared with by default: the version it was cloned from (when
+    ``user`` may see it), else the version in force on ``on``; ``None`` when that is itself."""
+    if version.cloned_from_id is not None:
+        cloned_from = catalog_version_get(version_id=version.cloned_from_id, user=user)
+        if cloned_from is not None:
+            return cloned_from
+    in_force = catalog_version_in_force(on=on)
+    if in_force is None or in_force.pk == version.pk:
+        return None
+    return in_force
+
+
+CellValue = Decimal | int | bool
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One cell that differs between two versions; ``old`` or ``new`` is None when absent."""
+
+    section: str
+    model: str
+    cell: dict[str, str]
+    change: str  # "added", "removed" or "changed"
+    old: CellValue | None
+    new: CellValue | None
+    percent_change: Decimal | None
+
+
+@dataclass(frozen=True)
+class CatalogVersionDiff:
+    version: CatalogVersion
+    against: CatalogVersion
+    changes: list[CellChange]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {"added": 0, "removed": 0, "changed": 0}
+        for change in self.changes:
+            counts[change.change] += 1
+        return counts
+
+
+def catalog_version_diff(*, version: CatalogVersion, against: CatalogVersion) -> CatalogVersionDiff:
+    """The cells of ``version`` that differ from ``against``, in section, model and cell order.
+
+    Every listed value is its own cell; a rate limit row holds three (``supported``,
+    ``tpm``, ``ipm``), each compared on its own. Values compare as numbers, so 0.5 and
+    0.5000 are the same price. ``percent_change`` is ``(new - old) / old * 100`` to 2
+    places, when both are numbers and ``old`` is not zero. Eight queries.
+
+    With ``against`` pricing gpt-image-1-mini low 1024x1024 at 0.005 and ``version`` at
+    0.006, the one change is ``changed``, old 0.005, new 0.006, percent_change 20.00.
+    """
+    old_cells = _flat_cells(catalog_version_cells(version=against))
+    new_cells = _flat_cells(catalog_version_cells(version=version))
+    changes = []
+    for key in sorted(old_cells.keys() | new_cells.keys()):
+        _, section, model, cell = key
+        old, new = old_cells.get(key), new_cells.get(key)
+        if old is not None and new is not None and old == new:
+            continue
+        changes.append(
+            CellChange(
+                section=section,
+                model=model,
+                cell=dict(cell_field[1:] for cell_field in cell),
+                change="added" if old is None else "removed" if new is None else "changed",
+                old=old,
+                new=new,
+                percent_change=_percent_change(old=old, new=new),
+            )
+        )
+    return CatalogVersionDiff(version=version, against=against, changes=changes)
+
+
+def _flat_cells(cells: dict[str, list[dict]]) -> dict[tuple, CellValue]:
+    """Each listed value keyed by ``(section position, section, model, cell)``, sortable.
+
+    ``cell`` is a tuple of ``(position, name, value)`` so that rate limit fields sort
+    as supported, tpm, ipm rather than alphabetically.
+    """
+    flat: dict[tuple, Any] = {}
+    for position, (section, (_, key_fields, value_fields)) in enumerate(CELL_SECTIONS.items()):
+        for row in cells[section]:
+            cell_keys = tuple((0, name, row[name]) for name in key_fields)
+            for field_position, field in enumerate(value_fields):
+                if row[field] is None:
+                    continue  # not listed
+                cell = cell_keys
+                if len(value_fields) > 1:
+                    cell = (*cell_keys, (1 + field_position, "field", field))
+                flat[(position, section, row["model"], cell)] = row[field]
+    return flat
+
+
+def _percent_change(*, old: CellValue | None, new: CellValue | None) -> Decimal | None:
+    if old is None or new is None or isinstance(old, bool) or isinstance(new, bool) or old == 0:
+        return None
+    return money.percent((Decimal(new) - Decimal(old)) * 100 / Decimal(old))

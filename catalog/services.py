@@ -14,15 +14,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from catalog.models import (
-    BatchDiscount,
     CatalogVersion,
     ImageModel,
     ImagePrice,
     Provider,
     PublishedVersionImmutable,
-    RateLimit,
-    TokenRate,
 )
+from catalog.selectors import CELL_SECTIONS, catalog_version_cells
 
 CATALOG_FILE_FORMAT = "spendlane-catalog/1"
 
@@ -63,12 +61,16 @@ def _models_by_slug(slugs: set[str]) -> dict[str, ImageModel]:
     return found
 
 
+# The value whose None removes a cell, per section of ``CELL_SECTIONS``.
+_PRESENCE_FIELDS = {
+    "image_prices": "price",
+    "token_rates": "per_million",
+    "batch_discounts": "discount",
+    "rate_limits": "supported",
+}
 # (cell class, key fields besides model, value fields, the value whose None removes the cell)
 _CELL_KINDS: dict[str, tuple[type, tuple[str, ...], tuple[str, ...], str]] = {
-    "image_prices": (ImagePrice, ("quality", "size"), ("price",), "price"),
-    "token_rates": (TokenRate, ("kind",), ("per_million",), "per_million"),
-    "batch_discounts": (BatchDiscount, (), ("discount",), "discount"),
-    "rate_limits": (RateLimit, ("tier",), ("supported", "tpm", "ipm"), "supported"),
+    section: (*spec, _PRESENCE_FIELDS[section]) for section, spec in CELL_SECTIONS.items()
 }
 
 
@@ -166,6 +168,13 @@ def catalog_version_draft_update(
     return draft
 
 
+@transaction.atomic
+def catalog_version_draft_delete(*, version: CatalogVersion) -> None:
+    """Delete a draft and its cells; a published version raises ``PublishedVersionImmutable``."""
+    draft = _lock_draft(version.pk)
+    draft.delete()
+
+
 def catalog_file_export(*, version: CatalogVersion) -> dict[str, Any]:
     """A version in the catalog file format that ``catalog_file_import`` reads back.
 
@@ -198,20 +207,6 @@ def catalog_file_export(*, version: CatalogVersion) -> dict[str, Any]:
 
 def _jsonable(rows: list[dict]) -> list[dict]:
     return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()} for row in rows]
-
-
-def catalog_version_cells(*, version: CatalogVersion) -> dict[str, list[dict]]:
-    """Every cell of ``version`` in the API's list shape, sorted, values as stored."""
-    cells: dict[str, list[dict]] = {}
-    for section, (cell_class, key_fields, value_fields, _) in _CELL_KINDS.items():
-        rows = cell_class.objects.filter(version=version).values_list(
-            "model__slug", *key_fields, *value_fields
-        )
-        cells[section] = sorted(
-            (dict(zip(("model", *key_fields, *value_fields), row, strict=True)) for row in rows),
-            key=lambda row: tuple(str(row[f]) for f in ("model", *key_fields)),
-        )
-    return cells
 
 
 class CatalogFileConflict(Exception):
