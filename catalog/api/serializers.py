@@ -11,6 +11,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from catalog import selectors
 from catalog.constants import Lifecycle, Quality, Role, Size, Tier, TokenKind
@@ -181,18 +182,22 @@ class CatalogCellsSerializer(serializers.Serializer):
         return CellChanges(**{section: tuple(self.validated_data.get(section, ())) for section in CELL_KEYS})
 
 
-def _duplicate_cell_errors(rows: list[dict], key_fields: tuple[str, ...]) -> list[dict] | None:
-    """Per-row errors naming each repeated cell, or None when every cell is set once."""
+def _duplicate_cell_errors(rows: list[dict], key_fields: tuple[str, ...]) -> dict | list | None:
+    """Errors naming each repeated cell, by row, in the shape DRF gives other row errors."""
     seen: set[tuple] = set()
-    errors: list[dict] = []
-    for row in rows:
+    errors: dict[int, dict] = {}
+    for index, row in enumerate(rows):
         key = tuple(row[field] for field in key_fields)
         if key in seen:
-            errors.append({"non_field_errors": [f"Duplicate cell {' '.join(key)}: set it once."]})
-        else:
-            seen.add(key)
-            errors.append({})
-    return errors if any(errors) else None
+            errors[index] = {
+                api_settings.NON_FIELD_ERRORS_KEY: [f"Duplicate cell {' '.join(key)}: set it once."]
+            }
+        seen.add(key)
+    if not errors:
+        return None
+    if api_settings.LIST_SERIALIZER_ERRORS_AS_DICT:
+        return errors
+    return [errors.get(index, {}) for index in range(len(rows))]
 
 
 class CatalogVersionUpdateSerializer(CatalogCellsSerializer):
