@@ -306,7 +306,18 @@ def test_it_requires_the_three_workload_fields(client, seed_catalog, missing):
     assert response.json() == {missing: ["This field is required."]}
 
 
-@pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b"{not json", b"", b"null"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1, 2]",
+        b'"text"',
+        b"{not json",
+        b"",
+        b"null",
+        b'{"images_per_month": Infinity, "size": "1024x1024", "quality": "low"}',
+        b'{"images_per_month": 10, "size": "1024x1024", "quality": "low", "rejection_rate": NaN}',
+    ],
+)
 def test_it_answers_400_to_a_body_that_is_not_an_object(client, seed_catalog, body):
     response = client.post(URL, body, content_type="application/json")
 
@@ -314,7 +325,11 @@ def test_it_answers_400_to_a_body_that_is_not_an_object(client, seed_catalog, bo
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
     lambda children: (
         st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
     ),
