@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from catalog import money
 from catalog.constants import Mode, Quality, Size, Tier
 from catalog.costing import MAX_REJECTION_RATE
 from catalog.models import ImageModel
@@ -131,73 +130,28 @@ class CatalogVersionRefSerializer(serializers.Serializer):
     effective_from = serializers.DateField()
 
 
-def _rounded(value: Decimal | None, rounder) -> str | None:
-    return None if value is None else str(rounder(value))
-
-
 class QuoteOptionSerializer(serializers.Serializer):
-    """One model of a quote; money fields are null when the model is ineligible."""
+    """One model of a quote; money fields are null when the model is ineligible (schema only)."""
 
     model = serializers.CharField()
     eligible = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.CharField())
-    rejection_rate = serializers.SerializerMethodField()
-    attempts_per_month = serializers.SerializerMethodField()
-    output_cost = serializers.SerializerMethodField()
-    input_cost = serializers.SerializerMethodField()
-    batch_savings = serializers.SerializerMethodField()
-    api_cost = serializers.SerializerMethodField()
-    rework_cost = serializers.SerializerMethodField()
-    total_cost = serializers.SerializerMethodField()
-    cost_per_accepted_image = serializers.SerializerMethodField()
-    break_even_rejection_rate = serializers.SerializerMethodField()
-
-    def _cost(self, option, name: str, rounder) -> str | None:
-        return None if option.cost is None else _rounded(getattr(option.cost, name), rounder)
-
-    def get_rejection_rate(self, option) -> str:
-        return str(money.rate(option.rejection_rate))
-
-    def get_attempts_per_month(self, option) -> str | None:
-        return self._cost(option, "attempts", money.attempts)
-
-    def get_output_cost(self, option) -> str | None:
-        return self._cost(option, "output", money.money)
-
-    def get_input_cost(self, option) -> str | None:
-        return self._cost(option, "input", money.money)
-
-    def get_batch_savings(self, option) -> str | None:
-        return self._cost(option, "batch_savings", money.money)
-
-    def get_api_cost(self, option) -> str | None:
-        return self._cost(option, "api", money.money)
-
-    def get_rework_cost(self, option) -> str | None:
-        return self._cost(option, "rework", money.money)
-
-    def get_total_cost(self, option) -> str | None:
-        return self._cost(option, "total", money.money)
-
-    def get_cost_per_accepted_image(self, option) -> str | None:
-        return self._cost(option, "per_image", money.per_image)
-
-    def get_break_even_rejection_rate(self, option) -> str | None:
-        return _rounded(option.break_even_rejection_rate, money.rate)
+    rejection_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    attempts_per_month = serializers.DecimalField(max_digits=30, decimal_places=2, allow_null=True)
+    output_cost = serializers.DecimalField(max_digits=30, decimal_places=2, allow_null=True)
+    input_cost = serializers.DecimalField(max_digits=30, decimal_places=2, allow_null=True)
+    batch_savings = serializers.DecimalField(max_digits=30, decimal_places=2, allow_null=True)
+    api_cost = serializers.DecimalField(max_digits=30, decimal_places=2, allow_null=True)
+    rework_cost = serializers.DecimalField(max_digits=30, decimal_places=2, allow_null=True)
+    total_cost = serializers.DecimalField(max_digits=30, decimal_places=2, allow_null=True)
+    cost_per_accepted_image = serializers.DecimalField(max_digits=30, decimal_places=6, allow_null=True)
+    break_even_rejection_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
 
 
 class QuoteResponseSerializer(serializers.Serializer):
+    """The quote's response; the body itself comes from ``routing.presenting.quote_as_dict``."""
+
     catalog_version = CatalogVersionRefSerializer()
     recommended = serializers.CharField(allow_null=True)
     options = QuoteOptionSerializer(many=True)
-
-    @classmethod
-    def from_priced_quote(cls, priced_quote) -> "QuoteResponseSerializer":
-        return cls(
-            {
-                "catalog_version": priced_quote.catalog_version,
-                "recommended": priced_quote.quote.recommended,
-                "options": priced_quote.quote.options,
-            }
-        )

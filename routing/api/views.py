@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from catalog.costing import Workload
 from routing.api.serializers import QuoteRequestSerializer, QuoteResponseSerializer
+from routing.presenting import quote_as_dict
 from routing.quoting import RoutingConstraints
 from routing.selectors import catalog_quote, quote_catalog_version
 
@@ -65,7 +66,8 @@ class QuoteView(APIView):
             rejection_rates=data["rejection_rates"],
             default_rejection_rate=data["rejection_rate"],
         )
-        return Response(QuoteResponseSerializer.from_priced_quote(priced).data, status=status.HTTP_200_OK)
+        body = quote_as_dict(catalog_version=priced.catalog_version, quote=priced.quote)
+        return Response(body, status=status.HTTP_200_OK)
 
 
 def _no_version_error(data: dict, today) -> dict[str, list[str]]:
