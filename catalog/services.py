@@ -62,7 +62,7 @@ def _models_by_slug(slugs: set[str]) -> dict[str, ImageModel]:
 
 
 # The value whose None removes a cell, per section of ``CELL_SECTIONS``.
-_PRESENCE_FIELDS = {
+CELL_PRESENCE_FIELDS = {
     "image_prices": "price",
     "token_rates": "per_million",
     "batch_discounts": "discount",
@@ -70,7 +70,7 @@ _PRESENCE_FIELDS = {
 }
 # (cell class, key fields besides model, value fields, the value whose None removes the cell)
 _CELL_KINDS: dict[str, tuple[type, tuple[str, ...], tuple[str, ...], str]] = {
-    section: (*spec, _PRESENCE_FIELDS[section]) for section, spec in CELL_SECTIONS.items()
+    section: (*spec, CELL_PRESENCE_FIELDS[section]) for section, spec in CELL_SECTIONS.items()
 }
 
 

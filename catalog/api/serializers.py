@@ -23,13 +23,17 @@ from catalog.models import (
     RateLimit,
     TokenRate,
 )
-from catalog.services import CATALOG_FILE_FORMAT, CellChanges
+from catalog.services import CATALOG_FILE_FORMAT, CELL_PRESENCE_FIELDS, CellChanges
 
 # The largest values the columns hold (PositiveBigIntegerField, PositiveIntegerField).
 MAX_TPM = 9_223_372_036_854_775_807
 MAX_IPM = 2_147_483_647
 # A request listing more cells than this in one section is a mistake, not a catalog.
 MAX_CELLS_PER_SECTION = 10_000
+
+# Model slugs are the provider's names, dots included ("gpt-image-1.5"): Django's slug plus ".".
+MODEL_SLUG_PATTERN = r"^[-a-zA-Z0-9_.]+\Z"
+MODEL_SLUG_MESSAGE = "Enter a model slug: letters, numbers, hyphens, underscores or dots."
 
 # The fields that identify a cell of each section (a request may set a cell only once).
 CELL_KEYS: dict[str, tuple[str, ...]] = {
@@ -169,35 +173,45 @@ class CatalogCellsSerializer(serializers.Serializer):
         return self._known_model_slugs
 
     def validate(self, attrs: dict) -> dict:
-        errors = {}
+        row_errors = self.row_errors(attrs)
+        if row_errors:
+            raise serializers.ValidationError(
+                {section: _list_errors(errors, len(attrs[section])) for section, errors in row_errors.items()}
+            )
+        return attrs
+
+    def row_errors(self, attrs: dict) -> dict[str, dict[int, dict]]:
+        """Errors of whole rows, by section and row index: here, cells set twice."""
+        errors: dict[str, dict[int, dict]] = {}
         for section, key_fields in CELL_KEYS.items():
-            section_errors = _duplicate_cell_errors(attrs.get(section, []), key_fields)
+            section_errors = _duplicate_row_errors(attrs.get(section, []), key_fields, "cell")
             if section_errors:
                 errors[section] = section_errors
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+        return errors
 
     def cell_changes(self) -> CellChanges:
         return CellChanges(**{section: tuple(self.validated_data.get(section, ())) for section in CELL_KEYS})
 
 
-def _duplicate_cell_errors(rows: list[dict], key_fields: tuple[str, ...]) -> dict | list | None:
-    """Errors naming each repeated cell, by row, in the shape DRF gives other row errors."""
+def _duplicate_row_errors(rows: list[dict], key_fields: tuple[str, ...], noun: str) -> dict[int, dict]:
+    """An error for each row whose key an earlier row already had, by row index."""
     seen: set[tuple] = set()
     errors: dict[int, dict] = {}
     for index, row in enumerate(rows):
         key = tuple(row[field] for field in key_fields)
         if key in seen:
             errors[index] = {
-                api_settings.NON_FIELD_ERRORS_KEY: [f"Duplicate cell {' '.join(key)}: set it once."]
+                api_settings.NON_FIELD_ERRORS_KEY: [f"Duplicate {noun} {' '.join(key)}: list it once."]
             }
         seen.add(key)
-    if not errors:
-        return None
+    return errors
+
+
+def _list_errors(errors: dict[int, dict], length: int) -> dict | list:
+    """Errors of some rows of a list, in the shape DRF gives them (by index, or a full list)."""
     if api_settings.LIST_SERIALIZER_ERRORS_AS_DICT:
         return errors
-    return [errors.get(index, {}) for index in range(len(rows))]
+    return [errors.get(index, {}) for index in range(length)]
 
 
 class CatalogVersionUpdateSerializer(CatalogCellsSerializer):
@@ -246,7 +260,9 @@ class ProviderFileSerializer(serializers.Serializer):
 
 
 class ImageModelFileSerializer(serializers.Serializer):
-    slug = serializers.SlugField(max_length=100)
+    slug = serializers.RegexField(
+        MODEL_SLUG_PATTERN, max_length=100, error_messages={"invalid": MODEL_SLUG_MESSAGE}
+    )
     name = serializers.CharField(max_length=100)
     provider = serializers.SlugField(max_length=50)
     role = serializers.ChoiceField(choices=Role.choices)
@@ -286,15 +302,21 @@ class CatalogFileSerializer(CatalogCellsSerializer):
             self._known_provider_slugs = selectors.provider_slugs() | self._listed_slugs("providers")
         return self._known_provider_slugs
 
-    def validate(self, attrs: dict) -> dict:
-        errors = {}
+    def row_errors(self, attrs: dict) -> dict[str, dict[int, dict]]:
+        """Besides cells set twice: providers and models listed twice, and null cells."""
+        errors = super().row_errors(attrs)
         for section in ("providers", "models"):
-            section_errors = _duplicate_cell_errors(attrs.get(section, []), ("slug",))
+            section_errors = _duplicate_row_errors(attrs.get(section, []), ("slug",), "slug")
             if section_errors:
                 errors[section] = section_errors
-        if errors:
-            raise serializers.ValidationError(errors)
-        return super().validate(attrs)
+        for section, field in CELL_PRESENCE_FIELDS.items():
+            # A null removes a cell in a PATCH; a file simply leaves absent cells out.
+            for index, row in enumerate(attrs.get(section, [])):
+                if row[field] is None:
+                    errors.setdefault(section, {}).setdefault(index, {})[field] = [
+                        "A catalog file leaves absent cells out instead of listing them as null."
+                    ]
+        return errors
 
 
 # --- Output ------------------------------------------------------------------------------

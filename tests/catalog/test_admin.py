@@ -183,3 +183,23 @@ def test_it_clones_selected_versions_into_drafts(admin_client, superuser, seed_c
     assert [str(m) for m in response.context["messages"]] == [
         "Created 1 draft(s): OpenAI 2026-03-27 (draft)."
     ]
+
+
+def test_it_saves_a_model_whose_slug_has_a_dot(admin_client, seed_catalog):
+    flagship = ImageModel.objects.get(slug="gpt-image-1.5")
+
+    response = admin_client.post(
+        reverse("admin:catalog_imagemodel_change", args=[flagship.pk]),
+        {
+            "slug": "gpt-image-1.5",
+            "name": "GPT Image 1.5 (renamed)",
+            "provider": str(flagship.provider_id),
+            "role": "flagship",
+            "lifecycle": "current",
+        },
+    )
+
+    assert response.status_code == 302
+    flagship.refresh_from_db()
+    assert flagship.name == "GPT Image 1.5 (renamed)"
+    assert flagship.requires_org_verification is False

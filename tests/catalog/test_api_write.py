@@ -328,7 +328,9 @@ def test_it_changes_nothing_when_one_cell_of_many_is_bad(staff_client, draft):
             {"image_prices": [image_price(), image_price(price="0.02")]},
             {
                 "image_prices": {
-                    "1": {"non_field_errors": ["Duplicate cell gpt-image-1-mini low 1024x1024: set it once."]}
+                    "1": {
+                        "non_field_errors": ["Duplicate cell gpt-image-1-mini low 1024x1024: list it once."]
+                    }
                 }
             },
         ),
@@ -336,7 +338,7 @@ def test_it_changes_nothing_when_one_cell_of_many_is_bad(staff_client, draft):
             {"token_rates": [token_rate(), token_rate(model="gpt-image-1"), token_rate(per_million=None)]},
             {
                 "token_rates": {
-                    "2": {"non_field_errors": ["Duplicate cell gpt-image-1-mini text_input: set it once."]}
+                    "2": {"non_field_errors": ["Duplicate cell gpt-image-1-mini text_input: list it once."]}
                 }
             },
         ),
@@ -344,7 +346,7 @@ def test_it_changes_nothing_when_one_cell_of_many_is_bad(staff_client, draft):
             {"batch_discounts": [{"model": MINI, "discount": "0.5"}, {"model": MINI, "discount": None}]},
             {
                 "batch_discounts": {
-                    "1": {"non_field_errors": ["Duplicate cell gpt-image-1-mini: set it once."]}
+                    "1": {"non_field_errors": ["Duplicate cell gpt-image-1-mini: list it once."]}
                 }
             },
         ),
@@ -352,7 +354,7 @@ def test_it_changes_nothing_when_one_cell_of_many_is_bad(staff_client, draft):
             {"rate_limits": [rate_limit(), rate_limit(supported=False)]},
             {
                 "rate_limits": {
-                    "1": {"non_field_errors": ["Duplicate cell gpt-image-1-mini tier1: set it once."]}
+                    "1": {"non_field_errors": ["Duplicate cell gpt-image-1-mini tier1: list it once."]}
                 }
             },
         ),
