@@ -236,7 +236,7 @@ class CatalogVersionCreateSerializer(serializers.Serializer):
 
 class CatalogVersionFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=CatalogVersion.Status.choices, required=False, help_text="Staff only see drafts."
+        choices=CatalogVersion.Status.choices, required=False, help_text="Drafts are listed to staff only."
     )
 
 
@@ -295,7 +295,9 @@ class CatalogFileSerializer(CatalogCellsSerializer):
         return {row["slug"] for row in rows if isinstance(row, dict) and isinstance(row.get("slug"), str)}
 
     def known_model_slugs(self) -> set[str]:
-        return super().known_model_slugs() | self._listed_slugs("models")
+        if not hasattr(self, "_known_model_slugs"):
+            self._known_model_slugs = selectors.image_model_slugs() | self._listed_slugs("models")
+        return self._known_model_slugs
 
     def known_provider_slugs(self) -> set[str]:
         if not hasattr(self, "_known_provider_slugs"):
