@@ -3,12 +3,10 @@
 Publishing and cloning go through the services, as the API does.
 """
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from catalog.api.serializers import MODEL_SLUG_MESSAGE, MODEL_SLUG_PATTERN
 from catalog.models import (
     BatchDiscount,
     CatalogVersion,
@@ -28,34 +26,8 @@ class ProviderAdmin(admin.ModelAdmin):
     search_fields = ["slug", "name"]
 
 
-class ImageModelForm(forms.ModelForm):
-    """Slugs are the provider's model names, dots included ("gpt-image-1.5").
-
-    ``ImageModel.slug`` is a ``SlugField``, whose validator refuses dots; this form
-    checks the slug with its own pattern and uniqueness instead.
-    """
-
-    slug = forms.RegexField(
-        regex=MODEL_SLUG_PATTERN, max_length=100, error_messages={"invalid": MODEL_SLUG_MESSAGE}
-    )
-
-    class Meta:
-        model = ImageModel
-        fields = ["slug", "name", "provider", "role", "lifecycle", "requires_org_verification"]
-
-    def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"]
-        if ImageModel.objects.exclude(pk=self.instance.pk).filter(slug=slug).exists():
-            raise forms.ValidationError("An image model with this slug already exists.")
-        return slug
-
-    def _get_validation_exclusions(self):
-        return {*super()._get_validation_exclusions(), "slug"}
-
-
 @admin.register(ImageModel)
 class ImageModelAdmin(admin.ModelAdmin):
-    form = ImageModelForm
     list_display = ["slug", "name", "provider", "role", "lifecycle", "requires_org_verification"]
     list_filter = ["provider", "role", "lifecycle", "requires_org_verification"]
     list_select_related = ["provider"]

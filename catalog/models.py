@@ -7,6 +7,7 @@ catalog version is immutable: every write path of its cells goes through
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -23,6 +24,12 @@ class PublishedVersionImmutable(Exception):
         )
 
 
+# Model slugs are the provider's model names, dots included ("gpt-image-1.5").
+MODEL_SLUG_PATTERN = r"^[-a-zA-Z0-9_.]+\Z"
+MODEL_SLUG_MESSAGE = "Enter a model slug: letters, numbers, hyphens, underscores or dots."
+validate_model_slug = RegexValidator(MODEL_SLUG_PATTERN, MODEL_SLUG_MESSAGE)
+
+
 class Provider(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
@@ -35,7 +42,7 @@ class Provider(models.Model):
 
 
 class ImageModel(models.Model):
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.CharField(max_length=100, unique=True, validators=[validate_model_slug])
     name = models.CharField(max_length=100)
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="image_models")
     role = models.CharField(max_length=20, choices=Role.choices)

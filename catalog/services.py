@@ -6,13 +6,16 @@ layer refuses it again (``PublishedVersionImmutable``).
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
+from catalog import signals
 from catalog.models import (
     CatalogVersion,
     ImageModel,
@@ -21,6 +24,8 @@ from catalog.models import (
     PublishedVersionImmutable,
 )
 from catalog.selectors import CELL_SECTIONS, catalog_version_cells
+
+logger = logging.getLogger(__name__)
 
 CATALOG_FILE_FORMAT = "spendlane-catalog/1"
 
@@ -294,10 +299,6 @@ def catalog_version_publish(
     The claim is a conditional ``UPDATE ... WHERE status = 'draft'`` that must
     touch exactly one row, so two publishes at once cannot both succeed.
     """
-    from django.utils import timezone
-
-    from catalog import tasks
-
     draft = _lock_draft(version.pk)
     if not ImagePrice.objects.filter(version=draft).exists():
         raise EmptyCatalogVersion(f"Catalog version {draft.pk} lists no per-image price.")
@@ -308,6 +309,16 @@ def catalog_version_publish(
     )
     if claimed != 1:
         raise PublishedVersionImmutable(draft.pk)
-    transaction.on_commit(lambda: tasks.catalog_version_published.delay(draft.pk))
     draft.refresh_from_db()
+    signals.catalog_version_publishing.send(sender=CatalogVersion, version=draft)
+    transaction.on_commit(lambda: _announce_published(draft.pk))
     return draft
+
+
+def _announce_published(version_id: int) -> None:
+    from catalog import tasks
+
+    try:
+        tasks.catalog_version_published.delay(version_id)
+    except Exception as error:  # an unreachable broker must not fail a committed publish
+        logger.warning("could not announce catalog version %s (%s)", version_id, error)

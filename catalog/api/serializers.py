@@ -16,6 +16,8 @@ from rest_framework.settings import api_settings
 from catalog import selectors
 from catalog.constants import Lifecycle, Quality, Role, Size, Tier, TokenKind
 from catalog.models import (
+    MODEL_SLUG_MESSAGE,
+    MODEL_SLUG_PATTERN,
     BatchDiscount,
     CatalogVersion,
     ImageModel,
@@ -32,8 +34,6 @@ MAX_IPM = 2_147_483_647
 MAX_CELLS_PER_SECTION = 10_000
 
 # Model slugs are the provider's names, dots included ("gpt-image-1.5"): Django's slug plus ".".
-MODEL_SLUG_PATTERN = r"^[-a-zA-Z0-9_.]+\Z"
-MODEL_SLUG_MESSAGE = "Enter a model slug: letters, numbers, hyphens, underscores or dots."
 
 # The fields that identify a cell of each section (a request may set a cell only once).
 CELL_KEYS: dict[str, tuple[str, ...]] = {

@@ -116,7 +116,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -153,6 +153,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CatalogVersionStatusEnum": "catalog.models.CatalogVersion.Status",
+        "TeamMonthStatusEnum": "budgets.models.TeamMonth.Status",
+        "AlertStateEnum": "budgets.models.Alert.State",
+        "MembershipRoleEnum": "budgets.models.Membership.Role",
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------
@@ -160,6 +166,23 @@ SPECTACULAR_SETTINGS = {
 SPENDLANE_HORIZON_MONTHS = env.int("SPENDLANE_HORIZON_MONTHS", default=3)
 # Weight w of the assumed rejection rate when smoothing observed retry statistics.
 SPENDLANE_SMOOTHING_WEIGHT = env.int("SPENDLANE_SMOOTHING_WEIGHT", default=20)
+# A queued recompute not finished after this long is queued again by the sweep.
+SPENDLANE_RECOMPUTE_LEASE_SECONDS = env.int("SPENDLANE_RECOMPUTE_LEASE_SECONDS", default=120)
+
+CELERY_BEAT_SCHEDULE = {
+    # Re-queue recomputes whose job was lost (broker down, worker killed) and stuck notifications.
+    "recompute-sweep": {"task": "budgets.tasks.recompute_sweep", "schedule": 60.0},
+    # The turn of a month moves every team's horizon; hourly, so a missed run catches up.
+    "horizon-roll": {"task": "budgets.tasks.horizon_roll", "schedule": 3600.0},
+}
+# Publishing to an unreachable broker must not hold a request for long: the marks
+# are durable and the sweep queues what could not be queued.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 
 LOGGING = {
     "version": 1,
