@@ -1,0 +1,566 @@
+"""The recompute: projections, recommendations, team months and alerts, brought up to date.
+
+Every change that moves the numbers writes a ``RecomputeMark`` in its own
+transaction (``recompute_request``); the job is queued once that commits, and
+a periodic sweep re-queues any mark whose job was lost. ``teams_recompute``
+works on a chunk of teams at once: it locks their rows in id order (so two
+recomputes of one team run one after the other), reads everything in a fixed
+number of queries, computes in plain Python, writes with set-based upserts, and
+deletes each mark only if no newer change arrived meanwhile. Running it twice,
+or twice at once, leaves the same rows and opens, and so notifies, nothing twice.
+"""
+
+import datetime
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from budgets.models import (
+    Alert,
+    AlertNotification,
+    AlertThreshold,
+    Budget,
+    BudgetOverride,
+    PlanRecommendation,
+    Projection,
+    RecomputeMark,
+    RetryStatistic,
+    Team,
+    TeamMonth,
+    WorkloadPlan,
+)
+from budgets.months import add_months, days_in_month, last_day, months_from
+from budgets.projections import PriceRange, month_cost, month_status, range_cost, thresholds_reached
+from budgets.smoothing import plan_rejection_rates
+from catalog import money
+from catalog.costing import ModelPricing, Workload
+from catalog.models import CatalogVersion
+from catalog.selectors import (
+    catalog_version_in_force,
+    catalog_version_pricing,
+    catalog_versions_in_force_during,
+)
+from routing.presenting import quote_as_dict
+from routing.quoting import RoutingConstraints, quote_workload
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 50
+
+
+# --- Marks -------------------------------------------------------------------------
+
+
+def recompute_request(*, team_ids: Iterable[int], reason: str, queue: bool = True) -> None:
+    """Mark teams stale in the caller's transaction; queue their recompute once it commits.
+
+    With ``queue=False`` only the marks are written; whoever starts the work
+    later (``recompute_queue_marked``) or the sweep queues them.
+    """
+    team_ids = sorted(set(team_ids))
+    if not team_ids:
+        return
+    now = timezone.now()
+    RecomputeMark.objects.bulk_create(
+        [
+            RecomputeMark(team_id=team_id, token=uuid.uuid4(), requested_at=now, queued_at=now, reason=reason)
+            for team_id in team_ids
+        ],
+        update_conflicts=True,
+        unique_fields=["team"],
+        update_fields=["token", "requested_at", "queued_at", "reason"],
+        batch_size=1000,
+    )
+    if queue:
+        transaction.on_commit(lambda: recompute_queue(team_ids=team_ids))
+
+
+def recompute_request_all_teams(*, reason: str, queue: bool = True) -> int:
+    """Mark every team stale (a published catalog version); returns how many."""
+    team_ids = list(Team.objects.order_by("pk").values_list("pk", flat=True))
+    recompute_request(team_ids=team_ids, reason=reason, queue=queue)
+    return len(team_ids)
+
+
+def recompute_queue_marked() -> int:
+    """Queue every marked team now, in chunks (the fan-out of a publish)."""
+    team_ids = list(RecomputeMark.objects.order_by("team_id").values_list("team_id", flat=True))
+    RecomputeMark.objects.filter(team_id__in=team_ids).update(queued_at=timezone.now())
+    recompute_queue(team_ids=team_ids)
+    return len(team_ids)
+
+
+def recompute_queue(*, team_ids: Sequence[int]) -> None:
+    """Queue recompute jobs in chunks. A broker that cannot be reached is not an error
+    here: the marks are durable and the sweep queues them again."""
+    from budgets import tasks
+
+    try:
+        for start in range(0, len(team_ids), CHUNK_SIZE):
+            tasks.teams_recompute.delay(list(team_ids[start : start + CHUNK_SIZE]))
+    except Exception as error:  # kombu raises a variety of connection errors
+        logger.warning("could not queue the recompute of %d teams (%s); the sweep will", len(team_ids), error)
+        RecomputeMark.objects.filter(team_id__in=team_ids).update(queued_at=None)
+
+
+def recompute_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Queue every mark whose job is not known to be queued, or was queued long ago and
+    never finished (lost by the broker, or its worker died). Returns how many."""
+    now = now or timezone.now()
+    lease = datetime.timedelta(seconds=settings.SPENDLANE_RECOMPUTE_LEASE_SECONDS)
+    due = Q(queued_at__isnull=True) | Q(queued_at__lt=now - lease)
+    with transaction.atomic():
+        team_ids = list(
+            RecomputeMark.objects.select_for_update(skip_locked=True)
+            .filter(due)
+            .order_by("team_id")
+            .values_list("team_id", flat=True)
+        )
+        if not team_ids:
+            return 0
+        RecomputeMark.objects.filter(team_id__in=team_ids).update(queued_at=now)
+        transaction.on_commit(lambda: recompute_queue(team_ids=team_ids))
+    return len(team_ids)
+
+
+def horizon_roll(*, today: datetime.date | None = None) -> int:
+    """Mark the teams whose months do not yet include the current one (a month turned)."""
+    current = (today or timezone.localdate()).replace(day=1)
+    with transaction.atomic():
+        stale = list(
+            Team.objects.exclude(months__month=current)
+            .exclude(recompute_mark__isnull=False)
+            .values_list("pk", flat=True)
+        )
+        recompute_request(team_ids=stale, reason="month turned")
+    return len(stale)
+
+
+# --- The recompute -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecomputeSummary:
+    teams: int = 0
+    plans: int = 0
+    projections: int = 0
+    alerts_opened: int = 0
+    alerts_resolved: int = 0
+    notifications: int = 0
+
+
+class _PricesInForce:
+    """The catalog as a chunk of recomputes sees it: ranges per month, prices per version."""
+
+    def __init__(self, *, today: datetime.date, horizon: list[datetime.date]) -> None:
+        self._pricings: dict[int, dict[str, ModelPricing]] = {}
+        self.today_version: CatalogVersion | None = catalog_version_in_force(on=today)
+        self.ranges: dict[datetime.date, list[PriceRange]] = {
+            month: self._month_ranges(month) for month in horizon
+        }
+
+    def pricings(self, version: CatalogVersion) -> dict[str, ModelPricing]:
+        if version.pk not in self._pricings:
+            self._pricings[version.pk] = catalog_version_pricing(version=version)
+        return self._pricings[version.pk]
+
+    def _month_ranges(self, month: datetime.date) -> list[PriceRange]:
+        in_force = catalog_versions_in_force_during(start=month, end=last_day(month))
+        ranges = []
+        for index, (first, version) in enumerate(in_force):
+            following = in_force[index + 1][0] if index + 1 < len(in_force) else add_months(month, 1)
+            ranges.append(
+                PriceRange(
+                    first=first,
+                    last=following - datetime.timedelta(days=1),
+                    version_id=version.pk,
+                    version_label=version.label,
+                    pricings=self.pricings(version),
+                )
+            )
+        return ranges
+
+    def model_slugs(self) -> list[str]:
+        slugs = set()
+        for pricings in self._pricings.values():
+            slugs.update(pricings)
+        return sorted(slugs)
+
+
+def _workload(plan: WorkloadPlan) -> Workload:
+    return Workload(
+        images_per_month=plan.images_per_month,
+        size=plan.size,
+        quality=plan.quality,
+        mode=plan.mode,
+        prompt_tokens=plan.prompt_tokens,
+        input_images=plan.input_images,
+        tokens_per_input_image=plan.tokens_per_input_image,
+        cached_input_share=plan.cached_input_share,
+        cost_per_rejected_image=plan.cost_per_rejected_image,
+    )
+
+
+def _plan_is_active(plan: WorkloadPlan, month: datetime.date) -> bool:
+    return plan.start_month <= month and (plan.end_month is None or plan.end_month >= month)
+
+
+def _observed_counts(team_ids: list[int]) -> tuple[dict, dict]:
+    """Sums of attempts and accepted outputs: per (plan, model) and per (team, model) team-wide."""
+    per_plan: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    per_team: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    rows = (
+        RetryStatistic.objects.filter(team_id__in=team_ids)
+        .values("team_id", "plan_id", "model__slug")
+        .annotate(attempts=Sum("attempts"), accepted=Sum("accepted"))
+    )
+    for row in rows:
+        counts = (row["attempts"], row["accepted"])
+        if row["plan_id"] is None:
+            per_team[row["team_id"]][row["model__slug"]] = counts
+        else:
+            per_plan[row["plan_id"]][row["model__slug"]] = counts
+    return per_plan, per_team
+
+
+def teams_recompute(*, team_ids: Sequence[int], today: datetime.date | None = None) -> RecomputeSummary:
+    """Recompute a chunk of teams, under their row locks, in one transaction."""
+    today = today or timezone.localdate()
+    horizon = months_from(today, settings.SPENDLANE_HORIZON_MONTHS)
+    with transaction.atomic():
+        teams = list(Team.objects.select_for_update().filter(pk__in=team_ids).order_by("pk"))
+        if not teams:
+            return RecomputeSummary()
+        ids = [team.pk for team in teams]
+        marks = dict(RecomputeMark.objects.filter(team_id__in=ids).values_list("team_id", "token"))
+        now = timezone.now()
+        summary, notification_ids = _recompute_locked(teams=teams, today=today, horizon=horizon, now=now)
+        if marks:
+            RecomputeMark.objects.filter(
+                reduce(or_, (Q(team_id=team_id, token=token) for team_id, token in marks.items()))
+            ).delete()
+        if notification_ids:
+            transaction.on_commit(lambda: notifications_queue(notification_ids=notification_ids))
+    return summary
+
+
+def _recompute_locked(
+    *, teams: list[Team], today: datetime.date, horizon: list[datetime.date], now: datetime.datetime
+) -> tuple[RecomputeSummary, list[int]]:
+    ids = [team.pk for team in teams]
+    prices = _PricesInForce(today=today, horizon=horizon)
+    plans = list(WorkloadPlan.objects.filter(team_id__in=ids).select_related("pinned_model").order_by("pk"))
+    per_plan_observed, per_team_observed = _observed_counts(ids)
+    weight = settings.SPENDLANE_SMOOTHING_WEIGHT
+    teams_by_id = {team.pk: team for team in teams}
+    model_slugs = prices.model_slugs()
+
+    projection_rows: list[Projection] = []
+    recommendation_rows: list[PlanRecommendation] = []
+    team_totals: dict[tuple[int, datetime.date], Decimal] = defaultdict(Decimal)
+    active_plan_ids: dict[datetime.date, list[int]] = defaultdict(list)
+
+    for plan in plans:
+        team = teams_by_id[plan.team_id]
+        workload = _workload(plan)
+        constraints = RoutingConstraints(
+            tier=team.tier, org_verified=team.org_verified, peak_images_per_minute=plan.peak_images_per_minute
+        )
+        rates = plan_rejection_rates(
+            models=model_slugs,
+            assumed=plan.rejection_rate,
+            assumed_per_model={slug: Decimal(rate) for slug, rate in plan.rejection_rates.items()},
+            plan_observed=per_plan_observed.get(plan.pk, {}),
+            team_observed=per_team_observed.get(plan.team_id, {}),
+            weight=weight,
+        )
+        pinned = plan.pinned_model.slug if plan.pinned_model else None
+        by_version: dict[int, tuple] = {}
+
+        def priced(
+            price_range: PriceRange,
+            by_version=by_version,
+            workload=workload,
+            constraints=constraints,
+            rates=rates,
+            pinned=pinned,
+        ):
+            if price_range.version_id not in by_version:
+                by_version[price_range.version_id] = range_cost(
+                    workload=workload,
+                    pricings=price_range.pricings,
+                    constraints=constraints,
+                    rejection_rates=rates,
+                    pinned_model=pinned,
+                )
+            return by_version[price_range.version_id]
+
+        this_month_total = None
+        for month in horizon:
+            if not _plan_is_active(plan, month):
+                continue
+            ranges = prices.ranges[month]
+            cost = month_cost(
+                month=month,
+                days_in_month=days_in_month(month),
+                ranges=[(r, *priced(r)[:2]) for r in ranges],
+            )
+            active_plan_ids[month].append(plan.pk)
+            team_totals[(plan.team_id, month)] += cost.total
+            if month == horizon[0]:
+                this_month_total = cost.total
+            projection_rows.append(
+                Projection(
+                    team_id=plan.team_id,
+                    plan_id=plan.pk,
+                    month=month,
+                    model=cost.model or "",
+                    output_cost=cost.costs["output"],
+                    input_cost=cost.costs["input"],
+                    batch_savings=cost.costs["batch_savings"],
+                    api_cost=cost.costs["api"],
+                    rework_cost=cost.costs["rework"],
+                    total_cost=cost.costs["total"],
+                    priced_by=[
+                        {
+                            "catalog_version": rc.range.version_id,
+                            "label": rc.range.version_label,
+                            "from": rc.range.first.isoformat(),
+                            "to": rc.range.last.isoformat(),
+                            "days": rc.range.days,
+                            "model": rc.model,
+                            "monthly_cost": None if rc.cost is None else str(money.money(rc.cost.total)),
+                        }
+                        for rc in cost.ranges
+                    ],
+                    computed_at=now,
+                )
+            )
+
+        recommendation_rows.append(
+            _recommendation(
+                plan=plan,
+                prices=prices,
+                workload=workload,
+                constraints=constraints,
+                rates=rates,
+                pinned=pinned,
+                this_month_total=this_month_total,
+                now=now,
+            )
+        )
+
+    _write_projections(ids=ids, horizon=horizon, rows=projection_rows, active_plan_ids=active_plan_ids)
+    PlanRecommendation.objects.bulk_create(
+        recommendation_rows,
+        update_conflicts=True,
+        unique_fields=["plan"],
+        update_fields=["catalog_version", "recommended_model", "quote", "computed_at"],
+        batch_size=500,
+    )
+    opened, resolved, notification_ids = _write_months_and_alerts(
+        teams=teams, horizon=horizon, team_totals=team_totals, now=now
+    )
+    summary = RecomputeSummary(
+        teams=len(teams),
+        plans=len(plans),
+        projections=len(projection_rows),
+        alerts_opened=opened,
+        alerts_resolved=resolved,
+        notifications=len(notification_ids),
+    )
+    return summary, notification_ids
+
+
+def _recommendation(
+    *, plan, prices, workload, constraints, rates, pinned, this_month_total, now
+) -> PlanRecommendation:
+    version = prices.today_version
+    if version is None:
+        body = {"catalog_version": None, "recommended": None, "options": []}
+        return PlanRecommendation(
+            plan=plan, catalog_version=None, recommended_model="", quote=body, computed_at=now
+        )
+    quote = quote_workload(
+        workload=workload,
+        pricings=prices.pricings(version).values(),
+        constraints=constraints,
+        rejection_rates=rates,
+    )
+    body = quote_as_dict(catalog_version=version, quote=quote)
+    body["pinned_model"] = pinned
+    body["monthly_saving_by_switching"] = _saving_by_switching(quote=quote, pinned=pinned)
+    return PlanRecommendation(
+        plan=plan,
+        catalog_version=version,
+        recommended_model=quote.recommended or "",
+        quote=body,
+        computed_at=now,
+    )
+
+
+def _saving_by_switching(*, quote, pinned: str | None) -> str | None:
+    """What a pinned plan would save each month on the recommended model (None: nothing to compare)."""
+    if pinned is None or quote.recommended is None or pinned == quote.recommended:
+        return None if pinned is None or quote.recommended is None else "0.00"
+    pinned_option = quote.option(pinned)
+    if pinned_option is None or pinned_option.cost is None:
+        return None
+    saving = pinned_option.cost.total - quote.option(quote.recommended).cost.total
+    return str(money.money(saving))
+
+
+def _write_projections(*, ids, horizon, rows, active_plan_ids) -> None:
+    Projection.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["plan", "month"],
+        update_fields=[
+            "model",
+            "output_cost",
+            "input_cost",
+            "batch_savings",
+            "api_cost",
+            "rework_cost",
+            "total_cost",
+            "priced_by",
+            "computed_at",
+        ],
+        batch_size=1000,
+    )
+    # Plans that no longer run in a month of the horizon lose that month's projection.
+    stale = reduce(
+        or_, (Q(month=month) & ~Q(plan_id__in=active_plan_ids.get(month, [])) for month in horizon)
+    )
+    Projection.objects.filter(Q(team_id__in=ids) & stale).delete()
+
+
+def _write_months_and_alerts(*, teams, horizon, team_totals, now) -> tuple[int, int, list[int]]:
+    ids = [team.pk for team in teams]
+    amounts = dict(Budget.objects.filter(team_id__in=ids).values_list("team_id", "monthly_amount"))
+    overrides = {
+        (team_id, month): amount
+        for team_id, month, amount in BudgetOverride.objects.filter(
+            team_id__in=ids, month__in=horizon
+        ).values_list("team_id", "month", "amount")
+    }
+    thresholds: dict[int, list[int]] = defaultdict(list)
+    for team_id, percent in AlertThreshold.objects.filter(team_id__in=ids).values_list("team_id", "percent"):
+        thresholds[team_id].append(percent)
+    alerts: dict[tuple[int, datetime.date], dict[int, Alert]] = defaultdict(dict)
+    for alert in Alert.objects.filter(team_id__in=ids, month__in=horizon):
+        alerts[(alert.team_id, alert.month)][alert.threshold] = alert
+
+    month_rows, new_alerts, changed_alerts, openings = [], [], [], []
+    resolved = 0
+    for team in teams:
+        for month in horizon:
+            total = team_totals.get((team.pk, month), Decimal(0))
+            budget = overrides.get((team.pk, month), amounts.get(team.pk))
+            month_rows.append(
+                TeamMonth(
+                    team_id=team.pk,
+                    month=month,
+                    budget=budget,
+                    projected_total=total,
+                    status=month_status(projected_total=total, budget=budget, thresholds=thresholds[team.pk]),
+                    computed_at=now,
+                )
+            )
+            reached = thresholds_reached(projected_total=total, budget=budget, thresholds=thresholds[team.pk])
+            rounded_total = money.money(total)
+            month_alerts = alerts[(team.pk, month)]
+            for percent in sorted(reached):
+                alert = month_alerts.get(percent)
+                if alert is None:
+                    alert = Alert(
+                        team_id=team.pk,
+                        month=month,
+                        threshold=percent,
+                        state=Alert.State.OPEN,
+                        projected_total=rounded_total,
+                        budget=budget,
+                        opened_at=now,
+                        openings=1,
+                    )
+                    new_alerts.append(alert)
+                    openings.append((alert, team))
+                elif alert.state == Alert.State.RESOLVED:
+                    alert.state = Alert.State.OPEN
+                    alert.openings += 1
+                    alert.opened_at = now
+                    alert.resolved_at = None
+                    alert.acknowledged_at = None
+                    alert.acknowledged_by = None
+                    alert.projected_total, alert.budget = rounded_total, budget
+                    changed_alerts.append(alert)
+                    openings.append((alert, team))
+                elif (alert.projected_total, alert.budget) != (rounded_total, budget):
+                    alert.projected_total, alert.budget = rounded_total, budget
+                    changed_alerts.append(alert)
+            # Below its threshold again, or its threshold or budget is gone: it resolves.
+            for percent, alert in month_alerts.items():
+                if percent not in reached and alert.state == Alert.State.OPEN:
+                    alert.state = Alert.State.RESOLVED
+                    alert.resolved_at = now
+                    alert.projected_total = rounded_total
+                    changed_alerts.append(alert)
+                    resolved += 1
+
+    TeamMonth.objects.bulk_create(
+        month_rows,
+        update_conflicts=True,
+        unique_fields=["team", "month"],
+        update_fields=["budget", "projected_total", "status", "computed_at"],
+        batch_size=1000,
+    )
+    Alert.objects.bulk_create(new_alerts, batch_size=500)
+    if changed_alerts:
+        Alert.objects.bulk_update(
+            changed_alerts,
+            [
+                "state",
+                "openings",
+                "opened_at",
+                "resolved_at",
+                "acknowledged_at",
+                "acknowledged_by",
+                "projected_total",
+                "budget",
+            ],
+            batch_size=500,
+        )
+    notifications = [
+        AlertNotification(alert=alert, opening=alert.openings, channel=channel)
+        for alert, team in openings
+        for channel in _channels(team)
+    ]
+    created = AlertNotification.objects.bulk_create(notifications, batch_size=500)
+    return len(openings), resolved, [n.pk for n in created]
+
+
+def _channels(team: Team) -> list[str]:
+    channels = [AlertNotification.Channel.EMAIL]
+    if team.webhook_url:
+        channels.append(AlertNotification.Channel.WEBHOOK)
+    return channels
+
+
+def notifications_queue(*, notification_ids: Sequence[int]) -> None:
+    from budgets import tasks
+
+    try:
+        for notification_id in notification_ids:
+            tasks.alert_notification_deliver.delay(notification_id)
+    except Exception as error:  # the sweep delivers what could not be queued
+        logger.warning("could not queue %d notifications (%s); the sweep will", len(notification_ids), error)
