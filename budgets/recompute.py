@@ -134,11 +134,11 @@ def recompute_sweep(*, now: datetime.datetime | None = None) -> int:
 
 
 def horizon_roll(*, today: datetime.date | None = None) -> int:
-    """Mark the teams whose months do not yet include the current one (a month turned)."""
-    current = (today or timezone.localdate()).replace(day=1)
+    """Mark the teams whose months do not yet reach the end of the horizon (a month turned)."""
+    horizon = months_from(today or timezone.localdate(), settings.SPENDLANE_HORIZON_MONTHS)
     with transaction.atomic():
         stale = list(
-            Team.objects.exclude(months__month=current)
+            Team.objects.exclude(months__month=horizon[-1])
             .exclude(recompute_mark__isnull=False)
             .values_list("pk", flat=True)
         )

@@ -111,3 +111,193 @@ def test_it_opens_an_alert_once_and_notifies_once(team, django_capture_on_commit
     assert Alert.objects.filter(team=team).count() == 3
     assert AlertNotification.objects.count() == 3
     assert len(mail.outbox) == 3
+
+
+def test_it_resolves_an_alert_below_its_threshold_and_reopens_it_with_a_new_notification(
+    team, django_capture_on_commit_callbacks
+):
+    thumbnails = plan(team)
+    services.budget_set(team=team, monthly_amount=D("120.00"), overrides=[], thresholds=[90])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        teams_recompute(team_ids=[team.pk], today=TODAY)
+    services.plan_update(plan=thumbnails, images_per_month=5_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        teams_recompute(team_ids=[team.pk], today=TODAY)
+    resolved = Alert.objects.get(team=team, month=NOV)
+    services.plan_update(plan=thumbnails, images_per_month=20_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    alert = Alert.objects.get(team=team, month=NOV)
+    assert resolved.state == "resolved"
+    assert resolved.resolved_at is not None
+    assert (alert.pk, alert.state, alert.openings, alert.resolved_at) == (resolved.pk, "open", 2, None)
+    assert alert.projected_total == D("220.00")
+    assert list(
+        AlertNotification.objects.filter(alert=alert).values_list("opening", "channel").order_by("opening")
+    ) == [(1, "email"), (2, "email")]
+    assert len([m for m in mail.outbox if "2026-11" in m.subject]) == 2
+
+
+def test_it_reports_no_budget_and_opens_nothing_without_a_budget(team):
+    plan(team)
+
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    assert set(TeamMonth.objects.filter(team=team).values_list("status", flat=True)) == {"no_budget"}
+    assert not Alert.objects.exists()
+
+
+def test_it_uses_the_override_of_a_month(team):
+    plan(team)
+    services.budget_set(
+        team=team, monthly_amount=D("200.00"), overrides=[(DEC, D("100.00"))], thresholds=[80, 100]
+    )
+
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    months = {m.month: (m.budget, m.status) for m in TeamMonth.objects.filter(team=team)}
+    assert months == {NOV: (D("200.00"), "ok"), DEC: (D("100.00"), "over"), JAN: (D("200.00"), "ok")}
+    assert sorted(Alert.objects.values_list("month", "threshold")) == [(DEC, 80), (DEC, 100)]
+
+
+def test_it_resolves_alerts_whose_threshold_was_removed(team):
+    plan(team)
+    services.budget_set(team=team, monthly_amount=D("120.00"), overrides=[], thresholds=[80])
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    services.budget_set(team=team, monthly_amount=D("120.00"), overrides=[], thresholds=[100])
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    assert set(Alert.objects.filter(threshold=80).values_list("state", flat=True)) == {"resolved"}
+    assert not Alert.objects.filter(threshold=100).exists()
+
+
+def test_it_projects_a_pinned_plan_on_its_model_and_says_what_switching_saves(team, seed_catalog):
+    from catalog.models import ImageModel
+
+    pinned = plan(team, pinned_model=ImageModel.objects.get(slug="gpt-image-1.5"))
+
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    projection = Projection.objects.get(plan=pinned, month=NOV)
+    recommendation = PlanRecommendation.objects.get(plan=pinned)
+    assert (projection.model, projection.total_cost) == ("gpt-image-1.5", D("340"))
+    assert recommendation.recommended_model == "gpt-image-1-mini"
+    assert recommendation.quote["pinned_model"] == "gpt-image-1.5"
+    assert recommendation.quote["monthly_saving_by_switching"] == "230.00"
+
+
+def test_it_smooths_observed_retry_statistics_into_the_rate(team, owner, seed_catalog):
+    from catalog.models import ImageModel
+
+    thumbnails = plan(team, rejection_rate=D("0.1"))
+    mini = ImageModel.objects.get(slug="gpt-image-1-mini")
+    services.retry_statistic_create(
+        team=team,
+        model=mini,
+        period_start=datetime.date(2026, 10, 1),
+        period_end=datetime.date(2026, 10, 31),
+        attempts=80,
+        accepted=60,
+    )
+
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    # (20 rejected + 20 x 0.1) / (80 + 20) = 0.22 on mini; 0.1 assumed elsewhere.
+    quote = PlanRecommendation.objects.get(plan=thumbnails).quote
+    rates = {option["model"]: option["rejection_rate"] for option in quote["options"]}
+    assert rates == {"gpt-image-1-mini": "0.2200", "gpt-image-1.5": "0.1000", "gpt-image-1": "0.1000"}
+    # 10,000 / 0.78 x 0.011 = 141.03
+    assert Projection.objects.get(plan=thumbnails, month=NOV).total_cost.quantize(D("0.01")) == D("141.03")
+
+
+def test_plan_records_take_precedence_over_team_wide_ones(team, seed_catalog):
+    from catalog.models import ImageModel
+
+    mini = ImageModel.objects.get(slug="gpt-image-1-mini")
+    thumbnails, posters = plan(team, name="Thumbnails"), plan(team, name="Posters")
+    period = {"period_start": datetime.date(2026, 10, 1), "period_end": datetime.date(2026, 10, 31)}
+    services.retry_statistic_create(team=team, model=mini, attempts=100, accepted=50, **period)
+    services.retry_statistic_create(
+        team=team, model=mini, plan=thumbnails, attempts=180, accepted=180, **period
+    )
+
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    def mini_rate(p):
+        return PlanRecommendation.objects.get(plan=p).quote["options"][0]["rejection_rate"]
+
+    assert mini_rate(thumbnails) == "0.0000"  # 0 rejected of 180, plan-specific
+    assert mini_rate(posters) == "0.4167"  # 50 of 100 team-wide, smoothed: 50 / 120
+
+
+def test_it_drops_projections_of_months_a_plan_no_longer_runs(team):
+    thumbnails = plan(team)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    services.plan_update(plan=thumbnails, end_month=DEC)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    assert sorted(Projection.objects.filter(plan=thumbnails).values_list("month", flat=True)) == [NOV, DEC]
+    assert TeamMonth.objects.get(team=team, month=JAN).projected_total == 0
+
+
+def test_it_keeps_a_mark_written_while_it_ran(team, monkeypatch):
+    import budgets.recompute as recompute_module
+
+    plan(team)
+    original = recompute_module._recompute_locked
+
+    def change_arrives_meanwhile(**kwargs):
+        result = original(**kwargs)
+        recompute_module.recompute_request(team_ids=[team.pk], reason="a change during the recompute")
+        return result
+
+    monkeypatch.setattr(recompute_module, "_recompute_locked", change_arrives_meanwhile)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    assert RecomputeMark.objects.filter(team=team).exists()
+
+
+def test_the_sweep_queues_marks_whose_job_was_lost(team, django_capture_on_commit_callbacks, settings):
+    from budgets.recompute import recompute_sweep
+
+    settings.SPENDLANE_RECOMPUTE_LEASE_SECONDS = 60
+    plan(team)  # marked, queued_at now: its job is presumed on its way
+    now = RecomputeMark.objects.get(team=team).queued_at
+
+    with django_capture_on_commit_callbacks(execute=True):
+        early = recompute_sweep(now=now + datetime.timedelta(seconds=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        late = recompute_sweep(now=now + datetime.timedelta(seconds=61))
+
+    assert (early, late) == (0, 1)
+    assert not RecomputeMark.objects.filter(team=team).exists()  # the eager job ran
+    assert Projection.objects.filter(team=team).count() == 3
+
+
+def test_the_horizon_roll_marks_teams_without_the_current_month(team):
+    from budgets.recompute import horizon_roll
+
+    plan(team)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    assert horizon_roll(today=TODAY) == 0
+    assert horizon_roll(today=datetime.date(2026, 12, 1)) == 1
+    assert RecomputeMark.objects.get(team=team).reason == "month turned"
+
+
+def test_a_recompute_with_no_catalog_stores_an_empty_recommendation(db, owner):
+    lonely = services.team_create(name="No prices", owner=owner)
+    thumbnails = plan(lonely)
+
+    teams_recompute(team_ids=[lonely.pk], today=TODAY)
+
+    assert PlanRecommendation.objects.get(plan=thumbnails).quote == {
+        "catalog_version": None,
+        "recommended": None,
+        "options": [],
+    }
+    assert Projection.objects.get(plan=thumbnails, month=NOV).total_cost == 0
