@@ -7,6 +7,7 @@ from config import views
 api_v1 = [
     path("", include("routing.api.urls")),
     path("catalog/", include("catalog.api.urls")),
+    path("teams/", include("budgets.api.urls")),
 ]
 
 urlpatterns = [

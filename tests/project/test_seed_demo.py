@@ -5,6 +5,8 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 
+from budgets.models import Budget, Membership, Projection, Team, WorkloadPlan
+
 User = get_user_model()
 
 
@@ -30,7 +32,7 @@ def test_it_creates_the_staff_user_and_the_demo_member(settings):
     assert f"TOKEN={Token.objects.get(user=demo).key}" in output
     assert "password spendlane-admin" in output
     assert "password spendlane-demo" in output
-    assert "no team yet" in output
+    assert "Demo team 'Demo Studio' (/api/v1/teams/demo-studio/) created" in output
 
 
 @pytest.mark.django_db
@@ -70,3 +72,41 @@ def test_it_runs_without_debug_when_forced(settings):
     seed("--force")
 
     assert User.objects.filter(username__in=["admin", "demo"]).count() == 2
+
+
+@pytest.mark.django_db
+def test_it_gives_the_demo_member_a_team_with_a_budget_and_plans(settings, seed_catalog):
+    settings.DEBUG = True
+
+    seed()
+
+    team = Team.objects.get(name="Demo Studio")
+    assert list(Membership.objects.filter(team=team).values_list("user__username", "role")) == [
+        ("demo", "owner")
+    ]
+    assert Budget.objects.get(team=team).monthly_amount == 750
+    plans = WorkloadPlan.objects.filter(team=team)
+    assert sorted(plans.values_list("name", flat=True)) == [
+        "Hero banners",
+        "Nightly catalog refresh",
+        "Product thumbnails",
+    ]
+    assert plans.get(name="Nightly catalog refresh").pinned_model.slug == "gpt-image-1"
+
+
+@pytest.mark.django_db
+def test_it_seeds_the_demo_team_once(settings, seed_catalog, django_capture_on_commit_callbacks):
+    settings.DEBUG = True
+    seed()
+    WorkloadPlan.objects.get(name="Hero banners").delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        output = seed()
+
+    assert Team.objects.count() == 1
+    assert WorkloadPlan.objects.count() == 3
+    assert (
+        "Demo team 'Demo Studio' (/api/v1/teams/demo-studio/) kept: owned by 'demo', 3 plans (1 added)"
+        in output
+    )
+    assert Projection.objects.filter(plan__team__name="Demo Studio").exists()
