@@ -176,7 +176,7 @@ def _send_email(alert: Alert) -> None:
         .values_list("user__email", flat=True)
     )
     if not owners:
-        logger.info("alert %s: no owner of team %s has an email address", alert.pk, alert.team_id)
+        logger.warning("alert %s: no owner of team %s has an email address", alert.pk, alert.team_id)
         return
     month = format_month(alert.month)
     subject = f"[Spendlane] {alert.team.name}: {month} projected at {alert.threshold}% of budget"

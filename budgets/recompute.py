@@ -238,7 +238,9 @@ def teams_recompute(*, team_ids: Sequence[int], today: datetime.date | None = No
     today = today or timezone.localdate()
     horizon = months_from(today, settings.SPENDLANE_HORIZON_MONTHS)
     with transaction.atomic():
-        teams = list(Team.objects.select_for_update().filter(pk__in=team_ids).order_by("pk"))
+        # NO KEY UPDATE: serializes recomputes of a team without blocking inserts that
+        # reference it (their foreign key check takes KEY SHARE, which this does not conflict with).
+        teams = list(Team.objects.select_for_update(no_key=True).filter(pk__in=team_ids).order_by("pk"))
         if not teams:
             return RecomputeSummary()
         ids = [team.pk for team in teams]

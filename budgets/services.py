@@ -49,6 +49,8 @@ def demo_account_ensure(*, username: str, password: str, is_staff: bool) -> Demo
     """
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(username=username)
+    # An address, so alert emails of the demo team show on the console backend.
+    user.email = user.email or f"{username}@example.com"
     user.is_staff = is_staff
     user.is_superuser = is_staff
     user.is_active = True
@@ -112,7 +114,7 @@ def team_update(*, team: Team, **fields) -> Team:
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"team_update() cannot change {', '.join(sorted(unknown))}")
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
     changed = [name for name, value in fields.items() if getattr(team, name) != value]
     for name in changed:
         setattr(team, name, fields[name])
@@ -125,7 +127,7 @@ def team_update(*, team: Team, **fields) -> Team:
 
 @transaction.atomic
 def team_webhook_secret_rotate(*, team: Team) -> Team:
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
     team.webhook_secret = secrets.token_hex(32)
     team.save(update_fields=["webhook_secret"])
     return team
@@ -158,7 +160,7 @@ def membership_add(
 
 def _lock_owners(team: Team) -> list[int]:
     # Locking the team row serializes every change of its members.
-    Team.objects.select_for_update().filter(pk=team.pk).first()
+    Team.objects.select_for_update(no_key=True).filter(pk=team.pk).first()
     return list(Membership.objects.filter(team=team, role=Membership.Role.OWNER).values_list("pk", flat=True))
 
 
@@ -196,7 +198,7 @@ def budget_set(
     thresholds: Sequence[int],
 ) -> Budget:
     """Replace the team's budget, its per-month overrides and its alert thresholds."""
-    Team.objects.select_for_update().filter(pk=team.pk).first()
+    Team.objects.select_for_update(no_key=True).filter(pk=team.pk).first()
     budget, _ = Budget.objects.update_or_create(team=team, defaults={"monthly_amount": monthly_amount})
     BudgetOverride.objects.filter(team=team).delete()
     BudgetOverride.objects.bulk_create(BudgetOverride(team=team, month=m, amount=a) for m, a in overrides)
@@ -240,7 +242,7 @@ def plan_create(*, team: Team, **fields) -> WorkloadPlan:
 
 @transaction.atomic
 def plan_update(*, plan: WorkloadPlan, **fields) -> WorkloadPlan:
-    plan = WorkloadPlan.objects.select_for_update().get(pk=plan.pk)
+    plan = WorkloadPlan.objects.select_for_update(no_key=True).get(pk=plan.pk)
     for name, value in _plan_fields(fields).items():
         setattr(plan, name, value)
     plan.full_clean(exclude=["team"])
