@@ -125,7 +125,7 @@ def assert_every_webhook_signed(receiver) -> None:
 
 
 def test_it_moves_projections_recommendations_and_alerts_of_several_teams_after_a_publish(
-    start_worker, broker, mailbox, webhook_receiver, seed_catalog
+    start_worker, broker, mailbox, webhook_receiver
 ):
     worker = start_worker(wait=False)
     webhook_receiver.fail_first = 1  # every alert's first POST fails: retried with backoff
@@ -345,7 +345,7 @@ def test_a_pool_process_killed_mid_recompute_gives_its_job_back_to_the_queue(
 
 
 def test_a_change_made_while_the_broker_is_down_is_applied_by_the_sweep_once_it_is_back(
-    start_worker, broker, mailbox, seed_catalog
+    start_worker, broker, mailbox
 ):
     worker = start_worker(wait=False)
     owner = UserFactory(username="olivia")
@@ -384,9 +384,7 @@ def test_a_change_made_while_the_broker_is_down_is_applied_by_the_sweep_once_it_
     assert mailbox.per_recipient_and_subject() == expected_mail()
 
 
-def test_a_publish_made_while_the_broker_is_down_reaches_every_team_through_the_sweep(
-    start_worker, broker, seed_catalog
-):
+def test_a_publish_made_while_the_broker_is_down_reaches_every_team_through_the_sweep(start_worker, broker):
     worker = start_worker(wait=False)
     staff = StaffFactory(username="stella")
     teams = [
