@@ -28,6 +28,10 @@ from budgets.months import format_month
 logger = logging.getLogger(__name__)
 
 WEBHOOK_TIMEOUT_SECONDS = 5
+# Attempts per notification in all, the first and its retries (budgets.tasks) together.
+MAX_DELIVERY_ATTEMPTS = 7
+# A retry waits at most 300 s (budgets.tasks); one not taken well after that was lost.
+LOST_RETRY_AFTER = datetime.timedelta(minutes=10)
 SIGNATURE_HEADER = "X-Spendlane-Signature"
 
 
@@ -114,11 +118,17 @@ def alert_payload(alert: Alert) -> dict[str, Any]:
 def notification_claim(
     *, notification_id: int, now: datetime.datetime | None = None
 ) -> AlertNotification | None:
-    """Take a pending notification (or one whose claim expired) for delivery, or None."""
+    """Take a pending notification (or one whose claim expired) for delivery, or None.
+
+    A notification that used up its attempts is not taken again: it ends ``failed``.
+    """
     now = now or timezone.now()
     expired = now - datetime.timedelta(seconds=settings.SPENDLANE_RECOMPUTE_LEASE_SECONDS)
+    AlertNotification.objects.filter(
+        pk=notification_id, attempts__gte=MAX_DELIVERY_ATTEMPTS, state=AlertNotification.State.PENDING
+    ).update(state=AlertNotification.State.FAILED)
     claimed = (
-        AlertNotification.objects.filter(pk=notification_id)
+        AlertNotification.objects.filter(pk=notification_id, attempts__lt=MAX_DELIVERY_ATTEMPTS)
         .filter(
             Q(state=AlertNotification.State.PENDING)
             | Q(state=AlertNotification.State.SENDING, claimed_at__lt=expired)
@@ -189,12 +199,16 @@ def _send_email(alert: Alert) -> None:
 
 
 def notifications_due(*, now: datetime.datetime | None = None) -> list[int]:
-    """Pending notifications not sent after a lease, and claims left by dead workers."""
+    """Notifications whose job was lost: never taken after a lease (not queued), a retry
+    not taken long after its backoff, or a claim left behind by a dead worker. A
+    pending one waiting out its retry backoff is not due: its retry is queued."""
     now = now or timezone.now()
     expired = now - datetime.timedelta(seconds=settings.SPENDLANE_RECOMPUTE_LEASE_SECONDS)
+    pending = AlertNotification.State.PENDING
     return list(
         AlertNotification.objects.filter(
-            Q(state=AlertNotification.State.PENDING, created_at__lt=expired)
+            Q(state=pending, claimed_at__isnull=True, created_at__lt=expired)
+            | Q(state=pending, claimed_at__lt=now - LOST_RETRY_AFTER)
             | Q(state=AlertNotification.State.SENDING, claimed_at__lt=expired)
         ).values_list("pk", flat=True)[:1000]
     )

@@ -71,9 +71,13 @@ def recompute_request(*, team_ids: Iterable[int], reason: str, queue: bool = Tru
     if not team_ids:
         return
     now = timezone.now()
+    # Marks nobody will queue now are left for the very next sweep (queued_at null).
+    queued_at = now if queue else None
     RecomputeMark.objects.bulk_create(
         [
-            RecomputeMark(team_id=team_id, token=uuid.uuid4(), requested_at=now, queued_at=now, reason=reason)
+            RecomputeMark(
+                team_id=team_id, token=uuid.uuid4(), requested_at=now, queued_at=queued_at, reason=reason
+            )
             for team_id in team_ids
         ],
         update_conflicts=True,

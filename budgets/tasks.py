@@ -50,7 +50,7 @@ def horizon_roll() -> int:
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=6,
+    max_retries=notifications.MAX_DELIVERY_ATTEMPTS - 1,
     time_limit=60,
     soft_time_limit=45,
 )

@@ -301,3 +301,39 @@ def test_a_recompute_with_no_catalog_stores_an_empty_recommendation(db, owner):
         "options": [],
     }
     assert Projection.objects.get(plan=thumbnails, month=NOV).total_cost == 0
+
+
+def test_the_sweep_leaves_a_notification_waiting_out_its_retry_alone(team):
+    from django.utils import timezone
+
+    import budgets.notifications as notifications_module
+    from budgets.notifications import notification_claim, notifications_due
+
+    plan(team)
+    services.budget_set(team=team, monthly_amount=D("100.00"), overrides=[], thresholds=[80])
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+    notification = AlertNotification.objects.first()
+    now = timezone.now()
+    later = now + datetime.timedelta(minutes=5)
+
+    never_queued = notifications_due(now=later)
+    notification_claim(notification_id=notification.pk, now=now)
+    AlertNotification.objects.filter(pk=notification.pk).update(state="pending")  # a failed try, retry queued
+
+    assert notification.pk in never_queued
+    assert notification.pk not in notifications_due(now=later)
+    assert notification.pk in notifications_due(now=now + notifications_module.LOST_RETRY_AFTER * 2)
+
+
+def test_a_notification_is_never_tried_more_than_its_attempts(team):
+    from budgets.notifications import MAX_DELIVERY_ATTEMPTS, notification_claim
+
+    plan(team)
+    services.budget_set(team=team, monthly_amount=D("100.00"), overrides=[], thresholds=[80])
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+    notification = AlertNotification.objects.first()
+    AlertNotification.objects.filter(pk=notification.pk).update(attempts=MAX_DELIVERY_ATTEMPTS)
+
+    assert notification_claim(notification_id=notification.pk) is None
+    notification.refresh_from_db()
+    assert notification.state == "failed"
