@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from budgets.models import Alert, Membership, Team, TeamMonth, WorkloadPlan
 from budgets.months import InvalidMonth, format_month, parse_month
+from budgets.services import PLAN_FIELDS
 from catalog import money
 from catalog.api.serializers import CatalogDecimalField
 from catalog.constants import Tier
@@ -243,22 +244,7 @@ class BudgetSerializer(StrictSerializer):
 
 PLAN_FIELD_ORDER = (
     "id",
-    "name",
-    "images_per_month",
-    "size",
-    "quality",
-    "mode",
-    "prompt_tokens",
-    "input_images",
-    "tokens_per_input_image",
-    "cached_input_share",
-    "rejection_rate",
-    "rejection_rates",
-    "cost_per_rejected_image",
-    "peak_images_per_minute",
-    "start_month",
-    "end_month",
-    "pinned_model",
+    *PLAN_FIELDS,
     "recommended_model",
     "projected_monthly_cost",
     "computed_at",
