@@ -40,18 +40,24 @@ from budgets.models import (
     WorkloadPlan,
 )
 from budgets.months import add_months, days_in_month, last_day, months_from
-from budgets.projections import PriceRange, month_cost, month_status, range_cost, thresholds_reached
+from budgets.projections import (
+    MonthCost,
+    PriceRange,
+    month_cost,
+    month_status,
+    range_cost,
+    thresholds_reached,
+)
 from budgets.smoothing import plan_rejection_rates
 from catalog import money
 from catalog.costing import ModelPricing, Workload
 from catalog.models import CatalogVersion
 from catalog.selectors import (
-    catalog_version_in_force,
     catalog_version_pricing,
     catalog_versions_in_force_during,
 )
 from routing.presenting import quote_as_dict
-from routing.quoting import RoutingConstraints, quote_workload
+from routing.quoting import Quote, RoutingConstraints, quote_workload
 
 logger = logging.getLogger(__name__)
 
@@ -163,12 +169,22 @@ class RecomputeSummary:
     notifications: int = 0
 
 
-class _PricesInForce:
+class PricesInForce:
     """The catalog as a chunk of recomputes sees it: ranges per month, prices per version."""
 
-    def __init__(self, *, today: datetime.date, horizon: list[datetime.date]) -> None:
+    def __init__(
+        self,
+        *,
+        today: datetime.date,
+        horizon: list[datetime.date],
+        assume_published: CatalogVersion | None = None,
+    ) -> None:
         self._pricings: dict[int, dict[str, ModelPricing]] = {}
-        self.today_version: CatalogVersion | None = catalog_version_in_force(on=today)
+        self._assume_published = assume_published
+        today_ranges = catalog_versions_in_force_during(
+            start=today, end=today, assume_published=assume_published
+        )
+        self.today_version: CatalogVersion | None = today_ranges[0][1] if today_ranges else None
         self.ranges: dict[datetime.date, list[PriceRange]] = {
             month: self._month_ranges(month) for month in horizon
         }
@@ -179,7 +195,9 @@ class _PricesInForce:
         return self._pricings[version.pk]
 
     def _month_ranges(self, month: datetime.date) -> list[PriceRange]:
-        in_force = catalog_versions_in_force_during(start=month, end=last_day(month))
+        in_force = catalog_versions_in_force_during(
+            start=month, end=last_day(month), assume_published=self._assume_published
+        )
         ranges = []
         for index, (first, version) in enumerate(in_force):
             following = in_force[index + 1][0] if index + 1 < len(in_force) else add_months(month, 1)
@@ -260,22 +278,30 @@ def teams_recompute(*, team_ids: Sequence[int], today: datetime.date | None = No
     return summary
 
 
-def _recompute_locked(
-    *, teams: list[Team], today: datetime.date, horizon: list[datetime.date], now: datetime.datetime
-) -> tuple[RecomputeSummary, list[int]]:
-    ids = [team.pk for team in teams]
-    prices = _PricesInForce(today=today, horizon=horizon)
-    plans = list(WorkloadPlan.objects.filter(team_id__in=ids).select_related("pinned_model").order_by("pk"))
-    per_plan_observed, per_team_observed = _observed_counts(ids)
+@dataclass(frozen=True)
+class PlanOutlook:
+    """One plan as a set of prices sees it: its cost for each active month of the
+    horizon and its quote under the version in force today (None: no version)."""
+
+    plan: WorkloadPlan
+    months: dict[datetime.date, MonthCost]
+    quote: Quote | None
+    pinned_model: str | None
+
+
+def plan_outlooks(
+    *, teams: list[Team], plans: list[WorkloadPlan], prices: PricesInForce, horizon: list[datetime.date]
+) -> list[PlanOutlook]:
+    """Price every plan of ``teams`` for the horizon: plain computation, nothing written.
+
+    Each plan is priced once per catalog version that covers part of the horizon,
+    whatever the number of months and ranges it spans.
+    """
+    per_plan_observed, per_team_observed = _observed_counts([team.pk for team in teams])
     weight = settings.SPENDLANE_SMOOTHING_WEIGHT
     teams_by_id = {team.pk: team for team in teams}
     model_slugs = prices.model_slugs()
-
-    projection_rows: list[Projection] = []
-    recommendation_rows: list[PlanRecommendation] = []
-    team_totals: dict[tuple[int, datetime.date], Decimal] = defaultdict(Decimal)
-    active_plan_ids: dict[datetime.date, list[int]] = defaultdict(list)
-
+    outlooks = []
     for plan in plans:
         team = teams_by_id[plan.team_id]
         workload = _workload(plan)
@@ -292,79 +318,58 @@ def _recompute_locked(
         )
         pinned = plan.pinned_model.slug if plan.pinned_model else None
         by_version: dict[int, tuple] = {}
-
-        def priced(
-            price_range: PriceRange,
-            by_version=by_version,
-            workload=workload,
-            constraints=constraints,
-            rates=rates,
-            pinned=pinned,
-        ):
-            if price_range.version_id not in by_version:
-                by_version[price_range.version_id] = range_cost(
-                    workload=workload,
-                    pricings=price_range.pricings,
-                    constraints=constraints,
-                    rejection_rates=rates,
-                    pinned_model=pinned,
-                )
-            return by_version[price_range.version_id]
-
-        this_month_total = None
-        for month in horizon:
-            if not _plan_is_active(plan, month):
-                continue
-            ranges = prices.ranges[month]
-            cost = month_cost(
+        for price_range in {r.version_id: r for month in horizon for r in prices.ranges[month]}.values():
+            by_version[price_range.version_id] = range_cost(
+                workload=workload,
+                pricings=price_range.pricings,
+                constraints=constraints,
+                rejection_rates=rates,
+                pinned_model=pinned,
+            )[:2]
+        months = {
+            month: month_cost(
                 month=month,
                 days_in_month=days_in_month(month),
-                ranges=[(r, *priced(r)[:2]) for r in ranges],
+                ranges=[(r, *by_version[r.version_id]) for r in prices.ranges[month]],
             )
-            active_plan_ids[month].append(plan.pk)
-            team_totals[(plan.team_id, month)] += cost.total
-            if month == horizon[0]:
-                this_month_total = cost.total
-            projection_rows.append(
-                Projection(
-                    team_id=plan.team_id,
-                    plan_id=plan.pk,
-                    month=month,
-                    model=cost.model or "",
-                    output_cost=cost.costs["output"],
-                    input_cost=cost.costs["input"],
-                    batch_savings=cost.costs["batch_savings"],
-                    api_cost=cost.costs["api"],
-                    rework_cost=cost.costs["rework"],
-                    total_cost=cost.costs["total"],
-                    priced_by=[
-                        {
-                            "catalog_version": rc.range.version_id,
-                            "label": rc.range.version_label,
-                            "from": rc.range.first.isoformat(),
-                            "to": rc.range.last.isoformat(),
-                            "days": rc.range.days,
-                            "model": rc.model,
-                            "monthly_cost": None if rc.cost is None else str(money.money(rc.cost.total)),
-                        }
-                        for rc in cost.ranges
-                    ],
-                    computed_at=now,
-                )
-            )
-
-        recommendation_rows.append(
-            _recommendation(
-                plan=plan,
-                prices=prices,
+            for month in horizon
+            if _plan_is_active(plan, month)
+        }
+        today_version = prices.today_version
+        quote = (
+            None
+            if today_version is None
+            else quote_workload(
                 workload=workload,
+                pricings=prices.pricings(today_version).values(),
                 constraints=constraints,
-                rates=rates,
-                pinned=pinned,
-                this_month_total=this_month_total,
-                now=now,
+                rejection_rates=rates,
             )
         )
+        outlooks.append(PlanOutlook(plan=plan, months=months, quote=quote, pinned_model=pinned))
+    return outlooks
+
+
+def teams_plans(ids: list[int]) -> list[WorkloadPlan]:
+    return list(WorkloadPlan.objects.filter(team_id__in=ids).select_related("pinned_model").order_by("pk"))
+
+
+def _recompute_locked(
+    *, teams: list[Team], today: datetime.date, horizon: list[datetime.date], now: datetime.datetime
+) -> tuple[RecomputeSummary, list[int]]:
+    ids = [team.pk for team in teams]
+    prices = PricesInForce(today=today, horizon=horizon)
+    plans = teams_plans(ids)
+    outlooks = plan_outlooks(teams=teams, plans=plans, prices=prices, horizon=horizon)
+
+    projection_rows = [
+        _projection_row(outlook.plan, cost, now) for outlook in outlooks for cost in outlook.months.values()
+    ]
+    recommendation_rows = [_recommendation_row(outlook, prices.today_version, now) for outlook in outlooks]
+    active_plan_ids: dict[datetime.date, list[int]] = defaultdict(list)
+    for outlook in outlooks:
+        for month in outlook.months:
+            active_plan_ids[month].append(outlook.plan.pk)
 
     _write_projections(ids=ids, horizon=horizon, rows=projection_rows, active_plan_ids=active_plan_ids)
     PlanRecommendation.objects.bulk_create(
@@ -375,7 +380,7 @@ def _recompute_locked(
         batch_size=500,
     )
     opened, resolved, notification_ids = _write_months_and_alerts(
-        teams=teams, horizon=horizon, team_totals=team_totals, now=now
+        teams=teams, horizon=horizon, team_totals=team_month_totals(outlooks), now=now
     )
     summary = RecomputeSummary(
         teams=len(teams),
@@ -388,28 +393,60 @@ def _recompute_locked(
     return summary, notification_ids
 
 
-def _recommendation(
-    *, plan, prices, workload, constraints, rates, pinned, this_month_total, now
+def team_month_totals(outlooks: list[PlanOutlook]) -> dict[tuple[int, datetime.date], Decimal]:
+    """Unrounded projected totals per (team id, month)."""
+    totals: dict[tuple[int, datetime.date], Decimal] = defaultdict(Decimal)
+    for outlook in outlooks:
+        for month, cost in outlook.months.items():
+            totals[(outlook.plan.team_id, month)] += cost.total
+    return totals
+
+
+def _projection_row(plan: WorkloadPlan, cost: MonthCost, now: datetime.datetime) -> Projection:
+    return Projection(
+        team_id=plan.team_id,
+        plan_id=plan.pk,
+        month=cost.month,
+        model=cost.model or "",
+        output_cost=cost.costs["output"],
+        input_cost=cost.costs["input"],
+        batch_savings=cost.costs["batch_savings"],
+        api_cost=cost.costs["api"],
+        rework_cost=cost.costs["rework"],
+        total_cost=cost.costs["total"],
+        priced_by=[
+            {
+                "catalog_version": rc.range.version_id,
+                "label": rc.range.version_label,
+                "from": rc.range.first.isoformat(),
+                "to": rc.range.last.isoformat(),
+                "days": rc.range.days,
+                "model": rc.model,
+                "monthly_cost": None if rc.cost is None else str(money.money(rc.cost.total)),
+            }
+            for rc in cost.ranges
+        ],
+        computed_at=now,
+    )
+
+
+def _recommendation_row(
+    outlook: PlanOutlook, version: CatalogVersion | None, now: datetime.datetime
 ) -> PlanRecommendation:
-    version = prices.today_version
-    if version is None:
+    if version is None or outlook.quote is None:
         body = {"catalog_version": None, "recommended": None, "options": []}
         return PlanRecommendation(
-            plan=plan, catalog_version=None, recommended_model="", quote=body, computed_at=now
+            plan=outlook.plan, catalog_version=None, recommended_model="", quote=body, computed_at=now
         )
-    quote = quote_workload(
-        workload=workload,
-        pricings=prices.pricings(version).values(),
-        constraints=constraints,
-        rejection_rates=rates,
+    body = quote_as_dict(catalog_version=version, quote=outlook.quote)
+    body["pinned_model"] = outlook.pinned_model
+    body["monthly_saving_by_switching"] = _saving_by_switching(
+        quote=outlook.quote, pinned=outlook.pinned_model
     )
-    body = quote_as_dict(catalog_version=version, quote=quote)
-    body["pinned_model"] = pinned
-    body["monthly_saving_by_switching"] = _saving_by_switching(quote=quote, pinned=pinned)
     return PlanRecommendation(
-        plan=plan,
+        plan=outlook.plan,
         catalog_version=version,
-        recommended_model=quote.recommended or "",
+        recommended_model=outlook.quote.recommended or "",
         quote=body,
         computed_at=now,
     )
@@ -451,18 +488,41 @@ def _write_projections(*, ids, horizon, rows, active_plan_ids) -> None:
     Projection.objects.filter(Q(team_id__in=ids) & stale).delete()
 
 
-def _write_months_and_alerts(*, teams, horizon, team_totals, now) -> tuple[int, int, list[int]]:
-    ids = [team.pk for team in teams]
-    amounts = dict(Budget.objects.filter(team_id__in=ids).values_list("team_id", "monthly_amount"))
+@dataclass(frozen=True)
+class TeamBudgets:
+    """The budgets of some teams over the horizon: amount per month (override or monthly) and thresholds."""
+
+    amounts: dict[int, Decimal | None]
+    overrides: dict[tuple[int, datetime.date], Decimal]
+    thresholds: dict[int, list[int]]
+
+    def budget(self, team_id: int, month: datetime.date) -> Decimal | None:
+        return self.overrides.get((team_id, month), self.amounts.get(team_id))
+
+
+def team_budgets(*, team_ids: list[int], horizon: list[datetime.date]) -> TeamBudgets:
     overrides = {
         (team_id, month): amount
         for team_id, month, amount in BudgetOverride.objects.filter(
-            team_id__in=ids, month__in=horizon
+            team_id__in=team_ids, month__in=horizon
         ).values_list("team_id", "month", "amount")
     }
     thresholds: dict[int, list[int]] = defaultdict(list)
-    for team_id, percent in AlertThreshold.objects.filter(team_id__in=ids).values_list("team_id", "percent"):
+    for team_id, percent in AlertThreshold.objects.filter(team_id__in=team_ids).values_list(
+        "team_id", "percent"
+    ):
         thresholds[team_id].append(percent)
+    return TeamBudgets(
+        amounts=dict(Budget.objects.filter(team_id__in=team_ids).values_list("team_id", "monthly_amount")),
+        overrides=overrides,
+        thresholds=thresholds,
+    )
+
+
+def _write_months_and_alerts(*, teams, horizon, team_totals, now) -> tuple[int, int, list[int]]:
+    ids = [team.pk for team in teams]
+    budgets = team_budgets(team_ids=ids, horizon=horizon)
+    thresholds = budgets.thresholds
     alerts: dict[tuple[int, datetime.date], dict[int, Alert]] = defaultdict(dict)
     for alert in Alert.objects.filter(team_id__in=ids, month__in=horizon):
         alerts[(alert.team_id, alert.month)][alert.threshold] = alert
@@ -472,7 +532,7 @@ def _write_months_and_alerts(*, teams, horizon, team_totals, now) -> tuple[int, 
     for team in teams:
         for month in horizon:
             total = team_totals.get((team.pk, month), Decimal(0))
-            budget = overrides.get((team.pk, month), amounts.get(team.pk))
+            budget = budgets.budget(team.pk, month)
             month_rows.append(
                 TeamMonth(
                     team_id=team.pk,

@@ -40,24 +40,35 @@ def catalog_version_in_force(*, on: datetime.date) -> CatalogVersion | None:
 
 
 def catalog_versions_in_force_during(
-    *, start: datetime.date, end: datetime.date
+    *, start: datetime.date, end: datetime.date, assume_published: CatalogVersion | None = None
 ) -> list[tuple[datetime.date, CatalogVersion]]:
-    """Each version in force on some day of ``[start, end]``, with the first such day, in order."""
+    """Each version in force on some day of ``[start, end]``, with the first such day, in order.
+
+    ``assume_published`` counts a draft as if it were published now (so it wins a
+    tie on its day): what publishing it would change.
+    """
+    candidates = [
+        version
+        for version in (
+            catalog_version_in_force(on=start),
+            *CatalogVersion.objects.published().filter(effective_from__gt=start, effective_from__lte=end),
+            assume_published,
+        )
+        if version is not None
+    ]
+
+    def precedence(version: CatalogVersion) -> tuple:
+        newest = version is assume_published
+        published = version.published_at.timestamp() if version.published_at else 0.0
+        return (version.effective_from, newest, published, version.pk)
+
     ranges: list[tuple[datetime.date, CatalogVersion]] = []
-    first = catalog_version_in_force(on=start)
-    if first is not None:
-        ranges.append((start, first))
-    later = (
-        CatalogVersion.objects.published()
-        .filter(effective_from__gt=start, effective_from__lte=end)
-        .order_by("effective_from", "-published_at", "-id")
-    )
-    seen_days: set[datetime.date] = set()
-    for version in later:
-        if version.effective_from in seen_days:
-            continue  # a tie on that day: the later published one came first
-        seen_days.add(version.effective_from)
-        ranges.append((version.effective_from, version))
+    at_start = [v for v in candidates if v.effective_from <= start]
+    if at_start:
+        ranges.append((start, max(at_start, key=precedence)))
+    later_days = sorted({v.effective_from for v in candidates if start < v.effective_from <= end})
+    for day in later_days:
+        ranges.append((day, max((v for v in candidates if v.effective_from == day), key=precedence)))
     return ranges
 
 
