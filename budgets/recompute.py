@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from budgets.bulk import upsert
 from budgets.models import (
     Alert,
     AlertNotification,
@@ -372,12 +373,11 @@ def _recompute_locked(
             active_plan_ids[month].append(outlook.plan.pk)
 
     _write_projections(ids=ids, horizon=horizon, rows=projection_rows, active_plan_ids=active_plan_ids)
-    PlanRecommendation.objects.bulk_create(
+    upsert(
+        PlanRecommendation,
         recommendation_rows,
-        update_conflicts=True,
         unique_fields=["plan"],
         update_fields=["catalog_version", "recommended_model", "quote", "computed_at"],
-        batch_size=500,
     )
     opened, resolved, notification_ids = _write_months_and_alerts(
         teams=teams, horizon=horizon, team_totals=team_month_totals(outlooks), now=now
@@ -402,19 +402,19 @@ def team_month_totals(outlooks: list[PlanOutlook]) -> dict[tuple[int, datetime.d
     return totals
 
 
-def _projection_row(plan: WorkloadPlan, cost: MonthCost, now: datetime.datetime) -> Projection:
-    return Projection(
-        team_id=plan.team_id,
-        plan_id=plan.pk,
-        month=cost.month,
-        model=cost.model or "",
-        output_cost=cost.costs["output"],
-        input_cost=cost.costs["input"],
-        batch_savings=cost.costs["batch_savings"],
-        api_cost=cost.costs["api"],
-        rework_cost=cost.costs["rework"],
-        total_cost=cost.costs["total"],
-        priced_by=[
+def _projection_row(plan: WorkloadPlan, cost: MonthCost, now: datetime.datetime) -> dict:
+    return {
+        "team_id": plan.team_id,
+        "plan_id": plan.pk,
+        "month": cost.month,
+        "model": cost.model or "",
+        "output_cost": cost.costs["output"],
+        "input_cost": cost.costs["input"],
+        "batch_savings": cost.costs["batch_savings"],
+        "api_cost": cost.costs["api"],
+        "rework_cost": cost.costs["rework"],
+        "total_cost": cost.costs["total"],
+        "priced_by": [
             {
                 "catalog_version": rc.range.version_id,
                 "label": rc.range.version_label,
@@ -426,30 +426,32 @@ def _projection_row(plan: WorkloadPlan, cost: MonthCost, now: datetime.datetime)
             }
             for rc in cost.ranges
         ],
-        computed_at=now,
-    )
+        "computed_at": now,
+    }
 
 
-def _recommendation_row(
-    outlook: PlanOutlook, version: CatalogVersion | None, now: datetime.datetime
-) -> PlanRecommendation:
+def _recommendation_row(outlook: PlanOutlook, version: CatalogVersion | None, now: datetime.datetime) -> dict:
     if version is None or outlook.quote is None:
         body = {"catalog_version": None, "recommended": None, "options": []}
-        return PlanRecommendation(
-            plan=outlook.plan, catalog_version=None, recommended_model="", quote=body, computed_at=now
-        )
+        return {
+            "plan_id": outlook.plan.pk,
+            "catalog_version_id": None,
+            "recommended_model": "",
+            "quote": body,
+            "computed_at": now,
+        }
     body = quote_as_dict(catalog_version=version, quote=outlook.quote)
     body["pinned_model"] = outlook.pinned_model
     body["monthly_saving_by_switching"] = _saving_by_switching(
         quote=outlook.quote, pinned=outlook.pinned_model
     )
-    return PlanRecommendation(
-        plan=outlook.plan,
-        catalog_version=version,
-        recommended_model=outlook.quote.recommended or "",
-        quote=body,
-        computed_at=now,
-    )
+    return {
+        "plan_id": outlook.plan.pk,
+        "catalog_version_id": version.pk,
+        "recommended_model": outlook.quote.recommended or "",
+        "quote": body,
+        "computed_at": now,
+    }
 
 
 def _saving_by_switching(*, quote, pinned: str | None) -> str | None:
@@ -464,9 +466,9 @@ def _saving_by_switching(*, quote, pinned: str | None) -> str | None:
 
 
 def _write_projections(*, ids, horizon, rows, active_plan_ids) -> None:
-    Projection.objects.bulk_create(
+    upsert(
+        Projection,
         rows,
-        update_conflicts=True,
         unique_fields=["plan", "month"],
         update_fields=[
             "model",
@@ -479,7 +481,6 @@ def _write_projections(*, ids, horizon, rows, active_plan_ids) -> None:
             "priced_by",
             "computed_at",
         ],
-        batch_size=1000,
     )
     # Plans that no longer run in a month of the horizon lose that month's projection.
     stale = reduce(
@@ -534,14 +535,16 @@ def _write_months_and_alerts(*, teams, horizon, team_totals, now) -> tuple[int, 
             total = team_totals.get((team.pk, month), Decimal(0))
             budget = budgets.budget(team.pk, month)
             month_rows.append(
-                TeamMonth(
-                    team_id=team.pk,
-                    month=month,
-                    budget=budget,
-                    projected_total=total,
-                    status=month_status(projected_total=total, budget=budget, thresholds=thresholds[team.pk]),
-                    computed_at=now,
-                )
+                {
+                    "team_id": team.pk,
+                    "month": month,
+                    "budget": budget,
+                    "projected_total": total,
+                    "status": month_status(
+                        projected_total=total, budget=budget, thresholds=thresholds[team.pk]
+                    ),
+                    "computed_at": now,
+                }
             )
             reached = thresholds_reached(projected_total=total, budget=budget, thresholds=thresholds[team.pk])
             rounded_total = money.money(total)
@@ -583,12 +586,11 @@ def _write_months_and_alerts(*, teams, horizon, team_totals, now) -> tuple[int, 
                     changed_alerts.append(alert)
                     resolved += 1
 
-    TeamMonth.objects.bulk_create(
+    upsert(
+        TeamMonth,
         month_rows,
-        update_conflicts=True,
         unique_fields=["team", "month"],
         update_fields=["budget", "projected_total", "status", "computed_at"],
-        batch_size=1000,
     )
     Alert.objects.bulk_create(new_alerts, batch_size=500)
     if changed_alerts:
