@@ -1,0 +1,242 @@
+"""Fill a scratch database with teams and plans, publish a price change, time the recompute.
+
+    python manage.py benchmark_recompute --teams 1000 --plans-per-team 20
+
+With a broker configured (REDIS_URL) the publish fans out to the running
+workers and the command waits until every mark is gone; without one the
+recompute runs in this process. It also times the bare minimum on the same
+machine (the Decimal arithmetic for every plan and model, then a COPY and one
+upsert of as many projection rows) and prints, last, one JSON line.
+"""
+
+import datetime
+import json
+import random
+import resource
+import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from budgets.models import (
+    AlertThreshold,
+    Budget,
+    Membership,
+    Projection,
+    RecomputeMark,
+    RetryStatistic,
+    Team,
+    WorkloadPlan,
+)
+from budgets.months import months_from
+from budgets.recompute import CHUNK_SIZE, teams_recompute
+from catalog.costing import Workload, workload_cost
+from catalog.models import CatalogVersion, ImageModel
+from catalog.selectors import catalog_version_in_force, catalog_version_pricing
+from catalog.services import (
+    CellChanges,
+    catalog_version_draft_create,
+    catalog_version_draft_update,
+    catalog_version_publish,
+)
+
+PREFIX = "bench-"
+SIZES = ["1024x1024", "1024x1536", "1536x1024"]
+QUALITIES = ["low", "medium", "high"]
+
+
+class QueryCounter:
+    """Counts the queries this process sends (``connection.execute_wrapper``)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+class Command(BaseCommand):
+    help = "Benchmark the recompute of N teams x M plans after a price change (scratch database only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--teams", type=int, default=1000)
+        parser.add_argument("--plans-per-team", type=int, default=20)
+        parser.add_argument("--timeout", type=int, default=1800, help="Seconds to wait for the workers.")
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, *args, teams: int, plans_per_team: int, timeout: int, seed: int, **options):
+        if teams < 1 or plans_per_team < 1:
+            raise CommandError("--teams and --plans-per-team must be at least 1.")
+        if Team.objects.exclude(slug__startswith=PREFIX).exists():
+            raise CommandError("This database holds real teams; run the benchmark on a scratch database.")
+        base = catalog_version_in_force(on=timezone.localdate())
+        if base is None:
+            raise CommandError("No catalog version in force: run `manage.py load_catalog` first.")
+        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+
+        random.seed(seed)
+        started = time.perf_counter()
+        self._fill(teams=teams, plans_per_team=plans_per_team)
+        fill_seconds = time.perf_counter() - started
+        self.stdout.write(f"filled {teams} teams x {plans_per_team} plans in {fill_seconds:.1f} s")
+        # Start from a computed state, as production would be, so the publish is what is measured.
+        self._recompute_in_process(list(Team.objects.values_list("pk", flat=True)))
+
+        brokered = not settings.CELERY_TASK_ALWAYS_EAGER
+        started = time.perf_counter()
+        queries = QueryCounter()
+        with connection.execute_wrapper(queries):
+            draft = self._price_change(base)
+            if brokered:
+                catalog_version_publish(version=draft, published_by=None)
+            else:
+                with transaction.atomic():
+                    catalog_version_publish(version=draft, published_by=None)
+                    # In-process: the marks are written; recompute them here, chunk by chunk.
+                self._recompute_in_process(list(RecomputeMark.objects.values_list("team_id", flat=True)))
+        if brokered:
+            self._wait_for_workers(timeout=timeout)
+        recompute_seconds = time.perf_counter() - started
+
+        baseline_seconds = self._baseline()
+        rows = Projection.objects.filter(team__slug__startswith=PREFIX).count()
+        plans = WorkloadPlan.objects.filter(team__slug__startswith=PREFIX).count()
+        result = {
+            "teams": teams,
+            "plans": plans,
+            "projection_rows": rows,
+            "recompute_seconds": round(recompute_seconds, 3),
+            "rows_per_second": round(rows / recompute_seconds) if recompute_seconds else None,
+            "baseline_seconds": round(baseline_seconds, 3),
+            "ratio_to_baseline": round(recompute_seconds / baseline_seconds, 2) if baseline_seconds else None,
+            "mode": "workers" if brokered else "in-process",
+            "queries_per_team": None if brokered else round(queries.count / teams, 2),
+            "peak_rss_mb_this_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "chunk_size": CHUNK_SIZE,
+        }
+        self.stdout.write(json.dumps(result))
+
+    def _fill(self, *, teams: int, plans_per_team: int) -> None:
+        with transaction.atomic():
+            Team.objects.filter(slug__startswith=PREFIX).delete()
+            user, _ = get_user_model().objects.get_or_create(username="benchmark-owner")
+            created = Team.objects.bulk_create(
+                Team(
+                    name=f"Benchmark team {n}",
+                    slug=f"{PREFIX}{n}",
+                    tier=random.choice(["tier1", "tier2", "tier3", "tier4", "tier5"]),
+                    org_verified=random.random() < 0.7,
+                )
+                for n in range(teams)
+            )
+            Membership.objects.bulk_create(Membership(team=t, user=user, role="owner") for t in created)
+            Budget.objects.bulk_create(
+                Budget(team=t, monthly_amount=Decimal(random.choice([50, 200, 1000, 5000, 20000])))
+                for t in created
+            )
+            AlertThreshold.objects.bulk_create(
+                AlertThreshold(team=t, percent=p) for t in created for p in (80, 100)
+            )
+            first_month = months_from(timezone.localdate(), 1)[0]
+            WorkloadPlan.objects.bulk_create(
+                (
+                    WorkloadPlan(
+                        team=t,
+                        name=f"Plan {n}",
+                        images_per_month=random.choice([500, 2_000, 10_000, 50_000, 250_000]),
+                        size=random.choice(SIZES),
+                        quality=random.choice(QUALITIES),
+                        mode=random.choice(["interactive", "batch"]),
+                        prompt_tokens=random.choice([0, 0, 150, 800]),
+                        input_images=random.choice([0, 0, 1]),
+                        tokens_per_input_image=random.choice([0, 500]),
+                        cached_input_share=Decimal(random.choice(["0", "0.25"])),
+                        rejection_rate=Decimal(random.choice(["0", "0.05", "0.15", "0.3"])),
+                        cost_per_rejected_image=Decimal(random.choice(["0", "0.02", "0.5"])),
+                        start_month=first_month,
+                    )
+                    for t in created
+                    for n in range(plans_per_team)
+                ),
+                batch_size=5000,
+            )
+            models = list(ImageModel.objects.all())
+            today = timezone.localdate()
+            RetryStatistic.objects.bulk_create(
+                RetryStatistic(
+                    team=t,
+                    model=random.choice(models),
+                    period_start=today - datetime.timedelta(days=30),
+                    period_end=today,
+                    attempts=(attempts := random.randint(10, 5000)),
+                    accepted=random.randint(attempts // 2, attempts),
+                )
+                for t in created
+                for _ in range(2)
+            )
+            RecomputeMark.objects.all().delete()
+
+    def _price_change(self, base: CatalogVersion) -> CatalogVersion:
+        draft = catalog_version_draft_create(
+            created_by=None,
+            clone_from=base,
+            label=f"Benchmark price change {timezone.now():%Y-%m-%d %H:%M:%S}",
+            effective_from=timezone.localdate() + datetime.timedelta(days=10),
+        )
+        pricing = catalog_version_pricing(version=base)
+        changes = [
+            {"model": slug, "quality": quality, "size": size, "price": price * Decimal("0.9")}
+            for slug, model_pricing in pricing.items()
+            for (quality, size), price in model_pricing.image_prices.items()
+        ]
+        catalog_version_draft_update(version=draft, changes=CellChanges(image_prices=tuple(changes)))
+        return draft
+
+    def _recompute_in_process(self, team_ids: list[int]) -> None:
+        team_ids.sort()
+        for start in range(0, len(team_ids), CHUNK_SIZE):
+            teams_recompute(team_ids=team_ids[start : start + CHUNK_SIZE])
+
+    def _wait_for_workers(self, *, timeout: int) -> None:
+        deadline = time.monotonic() + timeout
+        while RecomputeMark.objects.exists():
+            if time.monotonic() > deadline:
+                raise CommandError(f"{RecomputeMark.objects.count()} teams still marked after {timeout} s.")
+            time.sleep(0.2)
+
+    def _baseline(self) -> float:
+        """The bare minimum: Decimal cost arithmetic for every plan and model, COPY and one upsert."""
+        version = catalog_version_in_force(on=timezone.localdate())
+        pricings = list(catalog_version_pricing(version=version).values())
+        plans = list(
+            WorkloadPlan.objects.filter(team__slug__startswith=PREFIX).values_list(
+                "pk", "images_per_month", "size", "quality", "rejection_rate"
+            )
+        )
+        months = months_from(timezone.localdate(), settings.SPENDLANE_HORIZON_MONTHS)
+        started = time.perf_counter()
+        rows = []
+        for plan_id, images, size, quality, rate in plans:
+            workload = Workload(images_per_month=images, size=size, quality=quality)
+            totals = [workload_cost(workload, pricing, rejection_rate=rate).total for pricing in pricings]
+            for month in months:
+                rows.append((plan_id, month, min(totals)))
+        if connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE baseline (plan_id bigint, month date, total numeric(30,10),"
+                    " PRIMARY KEY (plan_id, month)) ON COMMIT DROP"
+                )
+                with cursor.cursor.copy("COPY baseline (plan_id, month, total) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cursor.execute(
+                    "INSERT INTO baseline SELECT * FROM baseline ON CONFLICT (plan_id, month)"
+                    " DO UPDATE SET total = EXCLUDED.total"
+                )
+        return time.perf_counter() - started
