@@ -102,3 +102,22 @@ def test_manage_py_defaults_to_local_settings():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "config.settings.local"
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in SPENDLANE_VARIABLES},
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": "a-long-random-production-secret-key-" + "q8Zp3vN7" * 6,
+            "ALLOWED_HOSTS": "spendlane.example.com",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
