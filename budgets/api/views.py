@@ -50,6 +50,7 @@ from budgets.api.serializers import (
 from budgets.models import Membership, Team
 from budgets.months import month_of
 from catalog.api.serializers import ErrorSerializer
+from config.logging import log_context
 
 TAGS = ["teams"]
 
@@ -154,6 +155,7 @@ class TeamApiView(APIView):
             if self.membership is not None:
                 self.team = self.membership.team
                 self.team_stale = self.membership.team_stale
+                log_context(team=self.team.slug)
         return self.membership
 
     def required_role(self, request: Request) -> str:

@@ -8,7 +8,7 @@ files are served by WhiteNoise from STATIC_ROOT (``collectstatic`` in the image)
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import MIDDLEWARE, env
+from config.settings.base import LOGGING, MIDDLEWARE, env
 
 try:
     SECRET_KEY = env("SECRET_KEY")
@@ -40,3 +40,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# JSON lines unless told otherwise.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
