@@ -22,3 +22,11 @@ def _clear_task_context(**kwargs) -> None:
     from config.logging import clear_log_context
 
     clear_log_context()
+
+
+@app.task(name="spendlane.worker_heartbeat", ignore_result=True, time_limit=30)
+def worker_heartbeat() -> None:
+    """Proof that a worker takes jobs off the queue (``/readyz``)."""
+    from config.health import worker_heartbeat_record
+
+    worker_heartbeat_record()

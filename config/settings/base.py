@@ -180,6 +180,8 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-sweep": {"task": "budgets.tasks.recompute_sweep", "schedule": 60.0},
     # The turn of a month moves every team's horizon; hourly, so a missed run catches up.
     "horizon-roll": {"task": "budgets.tasks.horizon_roll", "schedule": 3600.0},
+    # Lets /readyz tell that some worker is taking jobs.
+    "worker-heartbeat": {"task": "spendlane.worker_heartbeat", "schedule": 30.0, "options": {"expires": 60}},
 }
 # Publishing to an unreachable broker must not hold a request for long: the marks
 # are durable and the sweep queues what could not be queued.

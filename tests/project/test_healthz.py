@@ -40,7 +40,7 @@ def test_it_answers_503_naming_the_database_when_it_fails(client, monkeypatch):
     def broken_cursor(*args, **kwargs):
         raise ConnectionRefusedError("database is down")
 
-    monkeypatch.setattr("config.views.connection.cursor", broken_cursor)
+    monkeypatch.setattr("config.health.connection.cursor", broken_cursor)
 
     response = client.get("/healthz")
 
@@ -54,3 +54,33 @@ def test_it_refuses_other_methods(client):
 
 def test_the_test_settings_leave_redis_unconfigured_for_the_app():
     assert settings.REDIS_URL == ""
+
+
+def test_readyz_answers_200_when_jobs_run_in_process(client, db):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["worker"] == "in-process"
+
+
+def test_readyz_needs_a_recent_worker_heartbeat_when_jobs_use_a_broker(client, db, settings):
+    import time
+
+    from django.core.cache import cache
+
+    from config.health import HEARTBEAT_KEY, worker_heartbeat_record
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    cache.delete(HEARTBEAT_KEY)
+
+    never = client.get("/readyz")
+    worker_heartbeat_record()
+    fresh = client.get("/readyz")
+    cache.set(HEARTBEAT_KEY, time.time() - 600)
+    stale = client.get("/readyz")
+
+    assert never.status_code == 503
+    assert "no worker heartbeat" in never.json()["checks"]["worker"]
+    assert fresh.status_code == 200
+    assert stale.status_code == 503
+    assert "600 s ago" in stale.json()["checks"]["worker"]
