@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.fields.json import KT
 
 from budgets.models import (
     Alert,
@@ -31,10 +32,15 @@ from budgets.models import (
 )
 from budgets.months import format_month, month_of, months_from
 from budgets.projections import month_status
-from budgets.smoothing import smoothed_rejection_rate
+from budgets.recompute import _saving_by_switching as saving_by_switching
+from budgets.smoothing import plan_rejection_rates, smoothed_rejection_rate
 from catalog import money
-from catalog.costing import MAX_REJECTION_RATE
+from catalog.costing import MAX_REJECTION_RATE, Workload
 from catalog.models import ImageModel
+from catalog.selectors import catalog_version_in_force, catalog_version_model_slugs
+from routing.presenting import quote_as_dict
+from routing.quoting import RoutingConstraints
+from routing.selectors import catalog_quote
 
 # --- Teams and members -------------------------------------------------------------------
 
@@ -388,3 +394,243 @@ def alert_list(
 
 def alert_get(*, team: Team, alert_id: int) -> Alert | None:
     return alert_list(team=team).filter(pk=alert_id).first()
+
+
+# --- Pages: the dashboard, the plan list and a plan's page -------------------------------
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One plan as the dashboard and the plan list show it: money to the cent.
+
+    ``model_used`` is this month's projected model, else the pinned one, else the
+    recommended one. ``monthly_saving_by_switching`` is what a pinned plan would
+    save each month on the recommended model (None: not pinned, or not computed).
+    """
+
+    id: int
+    name: str
+    images_per_month: int
+    size: str
+    quality: str
+    mode: str
+    start_month: datetime.date
+    end_month: datetime.date | None
+    pinned_model: str | None
+    recommended_model: str | None
+    model_used: str | None
+    this_month_cost: Decimal | None
+    monthly_saving_by_switching: Decimal | None
+    computed: bool
+
+
+def plan_rows(*, team: Team, today: datetime.date) -> list[PlanRow]:
+    """The team's plans by name, with this month's cost and what switching would save, in one query."""
+    this_month = Projection.objects.filter(plan_id=OuterRef("pk"), month=month_of(today))
+    plans = plan_list(team=team, today=today).annotate(
+        this_month_model=Subquery(this_month.values("model")[:1]),
+        saving_by_switching=Subquery(
+            PlanRecommendation.objects.filter(plan_id=OuterRef("pk"))
+            .annotate(saving=KT("quote__monthly_saving_by_switching"))
+            .values("saving")[:1]
+        ),
+    )
+    rows = []
+    for plan in plans:
+        pinned = plan.pinned_model.slug if plan.pinned_model else None
+        recommended = plan.recommended_model_slug or None
+        saving = plan.saving_by_switching
+        rows.append(
+            PlanRow(
+                id=plan.pk,
+                name=plan.name,
+                images_per_month=plan.images_per_month,
+                size=plan.size,
+                quality=plan.quality,
+                mode=plan.mode,
+                start_month=plan.start_month,
+                end_month=plan.end_month,
+                pinned_model=pinned,
+                recommended_model=recommended,
+                model_used=plan.this_month_model or pinned or recommended,
+                this_month_cost=None if plan.this_month_cost is None else money.money(plan.this_month_cost),
+                monthly_saving_by_switching=None if saving in (None, "") else Decimal(saving),
+                computed=plan.recommendation_computed_at is not None,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class PricedRange:
+    """Part of a month priced by one catalog version (``Projection.priced_by``)."""
+
+    catalog_version: int
+    label: str
+    first: datetime.date
+    last: datetime.date
+    days: int
+    model: str | None
+    monthly_cost: Decimal | None
+
+
+@dataclass(frozen=True)
+class PlanMonth:
+    """One month of the horizon for one plan; costs None when the plan does not run
+    that month or its projection is not computed yet."""
+
+    month: datetime.date
+    runs: bool
+    computed: bool
+    model: str | None = None
+    output_cost: Decimal | None = None
+    input_cost: Decimal | None = None
+    batch_savings: Decimal | None = None
+    api_cost: Decimal | None = None
+    rework_cost: Decimal | None = None
+    total_cost: Decimal | None = None
+    priced_by: tuple[PricedRange, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanProjections:
+    months: list[PlanMonth]
+    total: Decimal  # the horizon's total, to the cent
+
+
+def plan_projections_horizon(*, plan: WorkloadPlan, today: datetime.date) -> PlanProjections:
+    """The plan's projection for each month of the horizon, with the versions that priced it.
+
+    The total sums unrounded figures and rounds once, so it may differ from the sum of
+    the rounded months by a cent.
+    """
+    horizon = projection_horizon(today=today)
+    stored = {row.month: row for row in Projection.objects.filter(plan=plan, month__in=horizon)}
+    months = []
+    total = Decimal(0)
+    for month in horizon:
+        runs = plan.start_month <= month and (plan.end_month is None or plan.end_month >= month)
+        row = stored.get(month)
+        if row is None:
+            months.append(PlanMonth(month=month, runs=runs, computed=False))
+            continue
+        total += row.total_cost
+        months.append(
+            PlanMonth(
+                month=month,
+                runs=runs,
+                computed=True,
+                model=row.model or None,
+                output_cost=money.money(row.output_cost),
+                input_cost=money.money(row.input_cost),
+                batch_savings=money.money(row.batch_savings),
+                api_cost=money.money(row.api_cost),
+                rework_cost=money.money(row.rework_cost),
+                total_cost=money.money(row.total_cost),
+                priced_by=tuple(_priced_range(part) for part in row.priced_by),
+            )
+        )
+    return PlanProjections(months=months, total=money.money(total))
+
+
+def _priced_range(part: dict) -> PricedRange:
+    cost = part.get("monthly_cost")
+    return PricedRange(
+        catalog_version=part["catalog_version"],
+        label=part["label"],
+        first=datetime.date.fromisoformat(part["from"]),
+        last=datetime.date.fromisoformat(part["to"]),
+        days=part["days"],
+        model=part.get("model") or None,
+        monthly_cost=None if cost is None else Decimal(cost),
+    )
+
+
+@dataclass(frozen=True)
+class PlanDeletion:
+    """What deleting a plan takes with it."""
+
+    projections: int
+    retry_statistics: int
+    has_recommendation: bool
+
+
+def plan_deletion_get(*, plan: WorkloadPlan) -> PlanDeletion:
+    counts = WorkloadPlan.objects.filter(pk=plan.pk).aggregate(
+        projections=Count("projections", distinct=True),
+        retry_statistics=Count("retry_statistics", distinct=True),
+        recommendations=Count("recommendation", distinct=True),
+    )
+    return PlanDeletion(
+        projections=counts["projections"],
+        retry_statistics=counts["retry_statistics"],
+        has_recommendation=bool(counts["recommendations"]),
+    )
+
+
+def plan_draft_quote(
+    *,
+    team: Team,
+    plan: WorkloadPlan | None,
+    workload: Workload,
+    peak_images_per_minute: Decimal | None,
+    rejection_rate: Decimal,
+    rejection_rates: dict[str, Decimal],
+    pinned_model: str | None,
+    today: datetime.date,
+) -> dict | None:
+    """A plan being written, quoted as its recommendation would be once saved, in the stored
+    recommendation's shape (``PlanRecommendation.quote``); None when no version is in force.
+
+    The prices in force ``today``, the team's tier and verification, and the assumed
+    rejection rates smoothed with the team's retry statistics (and, for a saved
+    plan, its own), as the recompute does.
+    """
+    version = catalog_version_in_force(on=today)
+    if version is None:
+        return None
+    scope = Q(plan__isnull=True) if plan is None else Q(plan__isnull=True) | Q(plan=plan)
+    observed: dict[str, dict[str, tuple[int, int]]] = {"plan": {}, "team": {}}
+    for row in (
+        RetryStatistic.objects.filter(scope, team=team)
+        .values("plan_id", "model__slug")
+        .annotate(attempts=Sum("attempts"), accepted=Sum("accepted"))
+    ):
+        whose = "team" if row["plan_id"] is None else "plan"
+        observed[whose][row["model__slug"]] = (row["attempts"], row["accepted"])
+    rates = plan_rejection_rates(
+        models=list(ImageModel.objects.values_list("slug", flat=True)),
+        assumed=rejection_rate,
+        assumed_per_model=rejection_rates,
+        plan_observed=observed["plan"],
+        team_observed=observed["team"],
+        weight=settings.SPENDLANE_SMOOTHING_WEIGHT,
+    )
+    priced = catalog_quote(
+        version=version,
+        workload=workload,
+        constraints=RoutingConstraints(
+            tier=team.tier, org_verified=team.org_verified, peak_images_per_minute=peak_images_per_minute
+        ),
+        rejection_rates=rates,
+    )
+    body = quote_as_dict(catalog_version=version, quote=priced.quote)
+    body["pinned_model"] = pinned_model
+    # The recompute's own rule, so a draft quote and the stored recommendation agree.
+    body["monthly_saving_by_switching"] = saving_by_switching(quote=priced.quote, pinned=pinned_model)
+    return body
+
+
+def plan_form_models(*, today: datetime.date, plan: WorkloadPlan | None = None) -> list[str]:
+    """The models a plan form offers (per-model rejection rates, pinning): those of the
+    version in force ``today`` (every model when none is), and any the plan already names."""
+    version = catalog_version_in_force(on=today)
+    if version is None:
+        slugs = set(ImageModel.objects.values_list("slug", flat=True))
+    else:
+        slugs = set(catalog_version_model_slugs(version=version))
+    if plan is not None:
+        slugs.update(plan.rejection_rates)
+        if plan.pinned_model_id is not None:
+            slugs.add(plan.pinned_model.slug)
+    return sorted(slugs)
