@@ -442,9 +442,7 @@ def _recommendation_row(outlook: PlanOutlook, version: CatalogVersion | None, no
         }
     body = quote_as_dict(catalog_version=version, quote=outlook.quote)
     body["pinned_model"] = outlook.pinned_model
-    body["monthly_saving_by_switching"] = _saving_by_switching(
-        quote=outlook.quote, pinned=outlook.pinned_model
-    )
+    body["monthly_saving_by_switching"] = saving_by_switching(quote=outlook.quote, pinned=outlook.pinned_model)
     return {
         "plan_id": outlook.plan.pk,
         "catalog_version_id": version.pk,
@@ -454,7 +452,7 @@ def _recommendation_row(outlook: PlanOutlook, version: CatalogVersion | None, no
     }
 
 
-def _saving_by_switching(*, quote, pinned: str | None) -> str | None:
+def saving_by_switching(*, quote, pinned: str | None) -> str | None:
     """What a pinned plan would save each month on the recommended model (None: nothing to compare)."""
     if pinned is None or quote.recommended is None or pinned == quote.recommended:
         return None if pinned is None or quote.recommended is None else "0.00"

@@ -32,7 +32,7 @@ from budgets.models import (
 )
 from budgets.months import format_month, month_of, months_from
 from budgets.projections import month_status
-from budgets.recompute import _saving_by_switching as saving_by_switching
+from budgets.recompute import saving_by_switching
 from budgets.smoothing import plan_rejection_rates, smoothed_rejection_rate
 from catalog import money
 from catalog.costing import MAX_REJECTION_RATE, Workload

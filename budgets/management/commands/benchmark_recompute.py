@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from budgets.models import (
@@ -77,8 +78,11 @@ class Command(BaseCommand):
         base = catalog_version_in_force(on=timezone.localdate())
         if base is None:
             raise CommandError("No catalog version in force: run `manage.py load_catalog` first.")
-        settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+        # Alert emails of thousands of benchmark teams go nowhere.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._run(base=base, teams=teams, plans_per_team=plans_per_team, timeout=timeout, seed=seed)
 
+    def _run(self, *, base: CatalogVersion, teams: int, plans_per_team: int, timeout: int, seed: int) -> None:
         random.seed(seed)
         started = time.perf_counter()
         self._fill(teams=teams, plans_per_team=plans_per_team)
