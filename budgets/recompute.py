@@ -442,7 +442,9 @@ def _recommendation_row(outlook: PlanOutlook, version: CatalogVersion | None, no
         }
     body = quote_as_dict(catalog_version=version, quote=outlook.quote)
     body["pinned_model"] = outlook.pinned_model
-    body["monthly_saving_by_switching"] = saving_by_switching(quote=outlook.quote, pinned=outlook.pinned_model)
+    body["monthly_saving_by_switching"] = saving_by_switching(
+        quote=outlook.quote, pinned=outlook.pinned_model
+    )
     return {
         "plan_id": outlook.plan.pk,
         "catalog_version_id": version.pk,
