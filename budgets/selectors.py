@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.fields.json import KT
+from rest_framework.authtoken.models import Token
 
 from budgets.models import (
     Alert,
@@ -37,9 +38,9 @@ from budgets.smoothing import plan_rejection_rates, smoothed_rejection_rate
 from catalog import money
 from catalog.costing import MAX_REJECTION_RATE, Workload
 from catalog.models import ImageModel
-from catalog.selectors import catalog_version_in_force, catalog_version_model_slugs
+from catalog.selectors import catalog_version_in_force, catalog_version_model_slugs, catalog_version_pricing
 from routing.presenting import quote_as_dict
-from routing.quoting import RoutingConstraints
+from routing.quoting import Quote, RoutingConstraints, quote_workload
 from routing.selectors import catalog_quote
 
 # --- Teams and members -------------------------------------------------------------------
@@ -165,7 +166,7 @@ def plan_recommendation_get(*, team: Team, plan_id: int) -> tuple[bool, PlanReco
 def retry_statistic_list(
     *, team: Team, model: str | None = None, plan_id: int | None = None
 ) -> QuerySet[RetryStatistic]:
-    statistics = RetryStatistic.objects.filter(team=team).select_related("model", "created_by")
+    statistics = RetryStatistic.objects.filter(team=team).select_related("model", "plan", "created_by")
     if model:
         statistics = statistics.filter(model__slug=model)
     if plan_id is not None:
@@ -215,10 +216,24 @@ def retry_rates_get(
     ):
         whose = "team" if row["plan_id"] is None else "plan"
         observed[whose][row["model__slug"]] = (row["attempts"], row["accepted"])
+    slugs = list(ImageModel.objects.order_by("slug").values_list("slug", flat=True))
+    return _model_rejection_rates(
+        slugs=slugs, plan_observed=observed["plan"], team_observed=observed["team"], plan=plan, weight=weight
+    )
+
+
+def _model_rejection_rates(
+    *,
+    slugs: list[str],
+    plan_observed: dict[str, tuple[int, int]],
+    team_observed: dict[str, tuple[int, int]],
+    plan: WorkloadPlan | None,
+    weight: int,
+) -> list[ModelRejectionRate]:
     rates = []
-    for slug in ImageModel.objects.order_by("slug").values_list("slug", flat=True):
-        whose = "plan" if slug in observed["plan"] else "team" if slug in observed["team"] else "none"
-        attempts, accepted = observed[whose].get(slug, (0, 0)) if whose != "none" else (0, 0)
+    for slug in slugs:
+        whose = "plan" if slug in plan_observed else "team" if slug in team_observed else "none"
+        attempts, accepted = {"plan": plan_observed, "team": team_observed}.get(whose, {}).get(slug, (0, 0))
         assumed = Decimal(0)
         if plan is not None:
             assumed = Decimal(plan.rejection_rates.get(slug, plan.rejection_rate))
@@ -634,3 +649,346 @@ def plan_form_models(*, today: datetime.date, plan: WorkloadPlan | None = None) 
         if plan.pinned_model_id is not None:
             slugs.add(plan.pinned_model.slug)
     return sorted(slugs)
+
+
+# --- Pages: home, retry statistics, alerts, account ---------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeTeam:
+    """One of the user's teams on the home page, with this month's stored figures
+    (``status`` None: no figures stored yet)."""
+
+    slug: str
+    name: str
+    role: str
+    status: str | None
+    status_label: str | None
+    projected_total: Decimal | None
+    budget: Decimal | None
+    share_of_budget: Decimal | None
+    stale: bool
+
+
+def home_teams(*, user: AbstractBaseUser, today: datetime.date) -> list[HomeTeam]:
+    """The user's teams by name, each with its figures for ``today``'s month, in one query."""
+    this_month = TeamMonth.objects.filter(team_id=OuterRef("pk"), month=month_of(today))
+    teams = team_list(user=user).annotate(
+        month_status=Subquery(this_month.values("status")[:1]),
+        month_total=Subquery(this_month.values("projected_total")[:1]),
+        month_budget=Subquery(this_month.values("budget")[:1]),
+        stale=Exists(RecomputeMark.objects.filter(team_id=OuterRef("pk"))),
+    )
+    rows = []
+    for team in teams:
+        total = None if team.month_total is None else money.money(team.month_total)
+        budget = None if team.month_budget is None else money.money(team.month_budget)
+        status = team.month_status
+        rows.append(
+            HomeTeam(
+                slug=team.slug,
+                name=team.name,
+                role=team.role,
+                status=status,
+                status_label=None if status is None else TeamMonth.Status(status).label,
+                projected_total=total,
+                budget=budget,
+                share_of_budget=None if total is None or budget is None else money.rate(total / budget),
+                stale=team.stale,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RetryStatisticRow:
+    """One recorded observation; ``rejected_share`` None when it counts no attempts."""
+
+    id: int
+    model: str
+    plan_id: int | None
+    plan_name: str | None
+    period_start: datetime.date
+    period_end: datetime.date
+    attempts: int
+    accepted: int
+    rejected_share: Decimal | None
+    recorded_by: str | None
+    recorded_at: datetime.datetime
+
+
+def retry_statistic_rows(*, team: Team) -> list[RetryStatisticRow]:
+    """The team's observations, newest period first, in one query."""
+    return [
+        RetryStatisticRow(
+            id=statistic.pk,
+            model=statistic.model.slug,
+            plan_id=statistic.plan_id,
+            plan_name=statistic.plan.name if statistic.plan_id else None,
+            period_start=statistic.period_start,
+            period_end=statistic.period_end,
+            attempts=statistic.attempts,
+            accepted=statistic.accepted,
+            rejected_share=(
+                money.rate(Decimal(statistic.attempts - statistic.accepted) / statistic.attempts)
+                if statistic.attempts
+                else None
+            ),
+            recorded_by=statistic.created_by.get_username() if statistic.created_by_id else None,
+            recorded_at=statistic.created_at,
+        )
+        for statistic in retry_statistic_list(team=team)
+    ]
+
+
+@dataclass(frozen=True)
+class PlanRejectionRates:
+    """The rates one plan uses, per model: its own records first, then the team-wide ones."""
+
+    plan_id: int
+    plan_name: str
+    rates: list[ModelRejectionRate]
+
+
+@dataclass(frozen=True)
+class RecommendationShift:
+    """What the observed retry statistics do to one plan's recommendation under today's prices.
+
+    The cheapest eligible model and its monthly total with the smoothed rates (as the
+    recompute uses them) against the plan's assumed rates alone; a model is None when
+    none is eligible. ``difference`` is observed minus assumed, to the cent.
+    """
+
+    plan_id: int
+    plan_name: str
+    assumed_model: str | None
+    assumed_cost: Decimal | None
+    observed_model: str | None
+    observed_cost: Decimal | None
+    difference: Decimal | None
+    flipped: bool
+    unreliable_models: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RetryRatesOverview:
+    """The retry statistics page's figures. ``catalog_version`` is the label of the version
+    in force today; without one there are no ``shifts``."""
+
+    weight: int
+    team_rates: list[ModelRejectionRate]
+    plan_rates: list[PlanRejectionRates]
+    shifts: list[RecommendationShift]
+    catalog_version: str | None
+
+
+def retry_rates_overview(
+    *, team: Team, today: datetime.date, weight: int | None = None
+) -> RetryRatesOverview:
+    """Smoothed against assumed rejection rates, team-wide and for each plan with its own
+    records, and how they move each plan's recommendation; a fixed number of queries.
+
+    Both quotes of a plan use ``routing.quoting.quote_workload`` with the team's tier and
+    verification, as the recompute does: once with the smoothed rates, once with the
+    plan's assumed rates only (what the team would see without any statistics).
+    """
+    if weight is None:
+        weight = settings.SPENDLANE_SMOOTHING_WEIGHT
+    per_plan: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    team_wide: dict[str, tuple[int, int]] = {}
+    for row in (
+        RetryStatistic.objects.filter(team=team)
+        .values("plan_id", "model__slug")
+        .annotate(attempts=Sum("attempts"), accepted=Sum("accepted"))
+    ):
+        counts = (row["attempts"], row["accepted"])
+        if row["plan_id"] is None:
+            team_wide[row["model__slug"]] = counts
+        else:
+            per_plan[row["plan_id"]][row["model__slug"]] = counts
+    slugs = list(ImageModel.objects.order_by("slug").values_list("slug", flat=True))
+    plans = list(WorkloadPlan.objects.filter(team=team).order_by("name", "pk"))
+
+    team_rates = _model_rejection_rates(
+        slugs=slugs, plan_observed={}, team_observed=team_wide, plan=None, weight=weight
+    )
+    plan_rates = [
+        PlanRejectionRates(
+            plan_id=plan.pk,
+            plan_name=plan.name,
+            rates=_model_rejection_rates(
+                slugs=slugs,
+                plan_observed=per_plan[plan.pk],
+                team_observed=team_wide,
+                plan=plan,
+                weight=weight,
+            ),
+        )
+        for plan in plans
+        if per_plan.get(plan.pk)
+    ]
+
+    version = catalog_version_in_force(on=today)
+    shifts = []
+    if version is not None:
+        pricings = list(catalog_version_pricing(version=version).values())
+        for plan in plans:
+            shifts.append(
+                _recommendation_shift(
+                    team=team,
+                    plan=plan,
+                    pricings=pricings,
+                    slugs=slugs,
+                    plan_observed=per_plan.get(plan.pk, {}),
+                    team_observed=team_wide,
+                    weight=weight,
+                )
+            )
+    return RetryRatesOverview(
+        weight=weight,
+        team_rates=team_rates,
+        plan_rates=plan_rates,
+        shifts=shifts,
+        catalog_version=None if version is None else version.label,
+    )
+
+
+def _recommendation_shift(
+    *,
+    team: Team,
+    plan: WorkloadPlan,
+    pricings: list,
+    slugs: list[str],
+    plan_observed: dict[str, tuple[int, int]],
+    team_observed: dict[str, tuple[int, int]],
+    weight: int,
+) -> RecommendationShift:
+    workload = Workload(
+        images_per_month=plan.images_per_month,
+        size=plan.size,
+        quality=plan.quality,
+        mode=plan.mode,
+        prompt_tokens=plan.prompt_tokens,
+        input_images=plan.input_images,
+        tokens_per_input_image=plan.tokens_per_input_image,
+        cached_input_share=plan.cached_input_share,
+        cost_per_rejected_image=plan.cost_per_rejected_image,
+    )
+    constraints = RoutingConstraints(
+        tier=team.tier, org_verified=team.org_verified, peak_images_per_minute=plan.peak_images_per_minute
+    )
+    assumed_per_model = {slug: Decimal(rate) for slug, rate in plan.rejection_rates.items()}
+
+    def quote(plan_counts: dict, team_counts: dict) -> tuple[Quote, dict[str, Decimal]]:
+        rates = plan_rejection_rates(
+            models=slugs,
+            assumed=plan.rejection_rate,
+            assumed_per_model=assumed_per_model,
+            plan_observed=plan_counts,
+            team_observed=team_counts,
+            weight=weight,
+        )
+        return quote_workload(
+            workload=workload, pricings=pricings, constraints=constraints, rejection_rates=rates
+        ), rates
+
+    assumed, _ = quote({}, {})
+    observed, observed_rates = quote(plan_observed, team_observed)
+    assumed_total = _recommended_total(assumed)
+    observed_total = _recommended_total(observed)
+    return RecommendationShift(
+        plan_id=plan.pk,
+        plan_name=plan.name,
+        assumed_model=assumed.recommended,
+        assumed_cost=None if assumed_total is None else money.money(assumed_total),
+        observed_model=observed.recommended,
+        observed_cost=None if observed_total is None else money.money(observed_total),
+        difference=(
+            None
+            if assumed_total is None or observed_total is None
+            else money.money(observed_total - assumed_total)
+        ),
+        flipped=assumed.recommended != observed.recommended,
+        unreliable_models=tuple(
+            option.model
+            for option in observed.options
+            if observed_rates.get(option.model, 0) >= MAX_REJECTION_RATE
+        ),
+    )
+
+
+def _recommended_total(quote: Quote) -> Decimal | None:
+    if quote.recommended is None:
+        return None
+    return quote.option(quote.recommended).cost.total
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One alert as the alerts page shows it; ``acknowledged_by`` None with an
+    ``acknowledged_at``: the user who acknowledged it is gone."""
+
+    id: int
+    month: datetime.date
+    threshold: int
+    is_open: bool
+    projected_total: Decimal
+    budget: Decimal
+    share_of_budget: Decimal
+    opened_at: datetime.datetime
+    openings: int
+    resolved_at: datetime.datetime | None
+    acknowledged_at: datetime.datetime | None
+    acknowledged_by: str | None
+
+
+@dataclass(frozen=True)
+class TeamAlerts:
+    open: list[AlertRow]
+    resolved: list[AlertRow]
+
+
+def team_alerts(*, team: Team) -> TeamAlerts:
+    """The team's alerts, open and resolved apart, each newest opening first, in one query."""
+    alerts = TeamAlerts(open=[], resolved=[])
+    for alert in alert_list(team=team):
+        row = AlertRow(
+            id=alert.pk,
+            month=alert.month,
+            threshold=alert.threshold,
+            is_open=alert.state == Alert.State.OPEN,
+            projected_total=alert.projected_total,
+            budget=alert.budget,
+            share_of_budget=money.rate(alert.projected_total / alert.budget),
+            opened_at=alert.opened_at,
+            openings=alert.openings,
+            resolved_at=alert.resolved_at,
+            acknowledged_at=alert.acknowledged_at,
+            acknowledged_by=alert.acknowledged_by.get_username() if alert.acknowledged_by_id else None,
+        )
+        (alerts.open if row.is_open else alerts.resolved).append(row)
+    return alerts
+
+
+def webhook_delivery_recent(*, team: Team, limit: int = 20) -> list[WebhookDelivery]:
+    """The team's latest webhook deliveries, newest first."""
+    return list(webhook_delivery_list(team=team)[:limit])
+
+
+API_TOKEN_PREFIX_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class ApiTokenPreview:
+    """A user's API token as shown after its creation: only its first characters."""
+
+    prefix: str
+    created: datetime.datetime
+
+
+def api_token_preview(*, user: AbstractBaseUser) -> ApiTokenPreview | None:
+    row = Token.objects.filter(user=user).values_list("key", "created").first()
+    if row is None:
+        return None
+    key, created = row
+    return ApiTokenPreview(prefix=key[:API_TOKEN_PREFIX_LENGTH], created=created)

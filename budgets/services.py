@@ -60,6 +60,19 @@ def demo_account_ensure(*, username: str, password: str, is_staff: bool) -> Demo
     return DemoAccount(user=user, password=password, token=token.key, created=created)
 
 
+@transaction.atomic
+def api_token_create(*, user: AbstractBaseUser) -> tuple[Token, bool]:
+    """The user's API token, drawn now (``True``) or the one they already have (``False``):
+    a user holds at most one, so a new one needs the old one revoked first."""
+    return Token.objects.get_or_create(user=user)
+
+
+def api_token_revoke(*, user: AbstractBaseUser) -> bool:
+    """Delete the user's API token; whether there was one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted > 0
+
+
 # --- Teams and members ----------------------------------------------------------------
 
 

@@ -1,11 +1,15 @@
-"""Project-level pages: health and readiness."""
+"""Project-level pages: health, readiness, and the user's account."""
 
 import logging
 
-from django.http import HttpRequest, JsonResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from budgets import selectors, services
 from config import health
 
 logger = logging.getLogger(__name__)
@@ -31,4 +35,41 @@ def _health_response(healthy: bool, checks: dict[str, str]) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The user's account: their API token (create, revoke) and a link to change the password.
+
+    A new token is shown in full once, in the answer to the POST that created it (not
+    stored for a later page, not cached); afterwards only its first characters.
+    """
+    new_token = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create-token":
+            token, created = services.api_token_create(user=request.user)
+            if not created:
+                messages.error(request, "You already have a token: revoke it first to create a new one.")
+                return redirect("account")
+            new_token = token.key
+        elif action == "revoke-token":
+            if services.api_token_revoke(user=request.user):
+                messages.success(request, "Token revoked: requests that use it are refused from now on.")
+            else:
+                messages.info(request, "You had no token to revoke.")
+            return redirect("account")
+        else:
+            return HttpResponseBadRequest("Unknown action.")
+    return render(
+        request,
+        "account/account.html",
+        {
+            "token": selectors.api_token_preview(user=request.user),
+            "new_token": new_token,
+            "nav_section": "account",
+        },
     )

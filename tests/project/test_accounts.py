@@ -39,7 +39,9 @@ def test_it_signs_a_user_in_and_out(client, member):
     assert response.status_code == 302
     assert response["Location"] == "/"
     home = client.get("/")
-    assert "Signed in as member" in home.content.decode()
+    assert home.status_code == 200
+    assert "<h1>Your teams</h1>" in home.content.decode()
+    assert '<a href="/accounts/" >member</a>' in home.content.decode()
 
     response = client.post("/accounts/logout/")
 
