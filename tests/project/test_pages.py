@@ -4,20 +4,19 @@ import pytest
 
 
 @pytest.mark.django_db
-def test_the_home_page_invites_to_sign_in(client):
-    response = client.get("/")
+def test_the_home_page_sends_an_anonymous_visitor_to_sign_in(client):
+    response = client.get("/", follow=True)
 
-    assert response.status_code == 200
+    assert response.redirect_chain == [("/accounts/login/?next=/", 302)]
     html = response.content.decode()
     assert '<html lang="en">' in html
-    assert "<h1>Spendlane</h1>" in html
-    assert 'href="/accounts/login/"' in html
+    assert "<h1>Sign in</h1>" in html
 
 
 @pytest.mark.django_db
 def test_every_page_has_a_skip_link_a_labelled_nav_and_one_main(client):
-    for path in ("/", "/accounts/login/"):
-        html = client.get(path).content.decode()
+    for path in ("/", "/accounts/login/", "/accounts/password_reset/"):
+        html = client.get(path, follow=True).content.decode()
 
         assert '<a class="skip-link" href="#content">' in html, path
         assert '<nav aria-label="Main">' in html, path
