@@ -446,6 +446,7 @@ def plan_rows(*, team: Team, today: datetime.date) -> list[PlanRow]:
         this_month_model=Subquery(this_month.values("model")[:1]),
         saving_by_switching=Subquery(
             PlanRecommendation.objects.filter(plan_id=OuterRef("pk"))
+            # As text, so the amount never passes through a float; SQLite gives "null" for null.
             .annotate(saving=KT("quote__monthly_saving_by_switching"))
             .values("saving")[:1]
         ),
@@ -469,7 +470,7 @@ def plan_rows(*, team: Team, today: datetime.date) -> list[PlanRow]:
                 recommended_model=recommended,
                 model_used=plan.this_month_model or pinned or recommended,
                 this_month_cost=None if plan.this_month_cost is None else money.money(plan.this_month_cost),
-                monthly_saving_by_switching=None if saving in (None, "") else Decimal(saving),
+                monthly_saving_by_switching=None if saving in (None, "", "null") else Decimal(saving),
                 computed=plan.recommendation_computed_at is not None,
             )
         )
