@@ -10,11 +10,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint pytest clean
+.PHONY: help install run test lint pytest browser-test clean
 
 help:
 	@echo "make run    install, migrate, load the seed catalog, seed demo users, serve on http://$(HOST):$(PORT)/"
-	@echo "make test   install, ruff check, ruff format --check, the whole pytest suite"
+	@echo "make test   install, ruff check, ruff format --check, the whole pytest suite (browser tests included)"
+	@echo "make browser-test   only the browser tests (tests/browser: Playwright on Debian's chromium)"
 	@echo "make clean  remove .venv and caches (keeps db.sqlite3)"
 
 $(BIN)/python:
@@ -38,6 +39,9 @@ lint: install
 
 pytest: install
 	$(BIN)/pytest
+
+browser-test: install
+	$(BIN)/pytest tests/browser
 
 test: lint pytest
 
