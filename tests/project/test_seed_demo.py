@@ -1,7 +1,7 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 
@@ -26,8 +26,8 @@ def test_it_creates_the_staff_user_and_the_demo_member(settings):
     demo = User.objects.get(username="demo")
     assert (admin.is_staff, admin.is_superuser) == (True, True)
     assert (demo.is_staff, demo.is_superuser) == (False, False)
-    assert authenticate(username="admin", password="spendlane-admin") == admin
-    assert authenticate(username="demo", password="spendlane-demo") == demo
+    assert admin.check_password("spendlane-admin")
+    assert demo.check_password("spendlane-demo")
     assert Token.objects.filter(user=admin).exists()
     assert f"TOKEN={Token.objects.get(user=demo).key}" in output
     assert "password spendlane-admin" in output

@@ -18,7 +18,8 @@ from budgets.models import Team, WorkloadPlan
 from catalog.models import CatalogVersion
 
 client = Client()
-assert client.login(username="demo", password="spendlane-demo")
+from django.contrib.auth import get_user_model
+client.force_login(get_user_model().objects.get(username="demo"))
 team = Team.objects.get(slug="demo-studio")
 plan = WorkloadPlan.objects.filter(team=team).first()
 version = CatalogVersion.objects.first()
