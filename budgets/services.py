@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
 
+from audit.services import audit_record, field_changes
 from budgets.models import (
     Alert,
     AlertThreshold,
@@ -114,6 +115,14 @@ def team_create(
     Budget.objects.create(team=team, monthly_amount=None)
     AlertThreshold.objects.bulk_create(AlertThreshold(team=team, percent=p) for p in DEFAULT_THRESHOLDS)
     recompute_request(team_ids=[team.pk], reason="team created")
+    audit_record(
+        action="team.create",
+        subject=team,
+        team_id=team.pk,
+        actor=owner,
+        summary=f"Team {team.name!r} created",
+        changes={"tier": tier, "org_verified": org_verified, "webhook_url": webhook_url},
+    )
     return team
 
 
@@ -129,10 +138,18 @@ def team_update(*, team: Team, **fields) -> Team:
         raise TypeError(f"team_update() cannot change {', '.join(sorted(unknown))}")
     team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
     changed = [name for name, value in fields.items() if getattr(team, name) != value]
+    before = {name: getattr(team, name) for name in changed}
     for name in changed:
         setattr(team, name, fields[name])
     if changed:
         team.save(update_fields=changed)
+        audit_record(
+            action="team.update",
+            subject=team,
+            team_id=team.pk,
+            summary=f"Team settings changed: {', '.join(changed)}",
+            changes=field_changes(before, {name: fields[name] for name in changed}),
+        )
     if TEAM_FIELDS_THAT_MOVE_NUMBERS & set(changed):
         recompute_request(team_ids=[team.pk], reason="team settings changed")
     return team
@@ -143,6 +160,9 @@ def team_webhook_secret_rotate(*, team: Team) -> Team:
     team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
     team.webhook_secret = secrets.token_hex(32)
     team.save(update_fields=["webhook_secret"])
+    audit_record(
+        action="team.webhook_secret_rotate", subject=team, team_id=team.pk, summary="Webhook secret rotated"
+    )
     return team
 
 
@@ -168,7 +188,15 @@ def membership_add(
     user = _find_user(username=username, email=email)
     if Membership.objects.filter(team=team, user=user).exists():
         raise TeamRuleViolation("username" if username else "email", f"{user} is already a member of {team}.")
-    return Membership.objects.create(team=team, user=user, role=role)
+    membership = Membership.objects.create(team=team, user=user, role=role)
+    audit_record(
+        action="membership.add",
+        subject=membership,
+        team_id=team.pk,
+        summary=f"{user.get_username()} added as {role}",
+        changes={"user": user.get_username(), "role": role},
+    )
+    return membership
 
 
 def _lock_owners(team: Team) -> list[int]:
@@ -186,8 +214,17 @@ def membership_role_change(*, membership: Membership, role: str) -> Membership:
         and owners == [membership.pk]
     ):
         raise TeamRuleViolation("role", "A team needs at least one owner: make someone else owner first.")
+    previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    if previous != role:
+        audit_record(
+            action="membership.role_change",
+            subject=membership,
+            team_id=membership.team_id,
+            summary=f"{membership.user.get_username()}: {previous} -> {role}",
+            changes={"role": [previous, role]},
+        )
     return membership
 
 
@@ -196,6 +233,12 @@ def membership_remove(*, membership: Membership) -> None:
     owners = _lock_owners(membership.team)
     if owners == [membership.pk]:
         raise TeamRuleViolation("role", "A team needs at least one owner: make someone else owner first.")
+    audit_record(
+        action="membership.remove",
+        subject=membership,
+        team_id=membership.team_id,
+        summary=f"{membership.user.get_username()} ({membership.role}) removed",
+    )
     membership.delete()
 
 
@@ -212,13 +255,35 @@ def budget_set(
 ) -> Budget:
     """Replace the team's budget, its per-month overrides and its alert thresholds."""
     Team.objects.select_for_update(no_key=True).filter(pk=team.pk).first()
+    before = _budget_snapshot(team)
     budget, _ = Budget.objects.update_or_create(team=team, defaults={"monthly_amount": monthly_amount})
     BudgetOverride.objects.filter(team=team).delete()
     BudgetOverride.objects.bulk_create(BudgetOverride(team=team, month=m, amount=a) for m, a in overrides)
     AlertThreshold.objects.filter(team=team).delete()
     AlertThreshold.objects.bulk_create(AlertThreshold(team=team, percent=p) for p in sorted(set(thresholds)))
     recompute_request(team_ids=[team.pk], reason="budget changed")
+    changes = field_changes(before, _budget_snapshot(team))
+    if changes:
+        audit_record(
+            action="budget.set",
+            subject=budget,
+            team_id=team.pk,
+            summary=f"Budget changed: {', '.join(changes)}",
+            changes=changes,
+        )
     return budget
+
+
+def _budget_snapshot(team: Team) -> dict:
+    amount = Budget.objects.filter(team=team).values_list("monthly_amount", flat=True).first()
+    return {
+        "monthly_amount": None if amount is None else str(amount),
+        "overrides": [
+            [m.strftime("%Y-%m"), str(a)]
+            for m, a in BudgetOverride.objects.filter(team=team).values_list("month", "amount")
+        ],
+        "thresholds": list(AlertThreshold.objects.filter(team=team).values_list("percent", flat=True)),
+    }
 
 
 # --- Plans and retry statistics ----------------------------------------------------------------

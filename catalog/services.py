@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import audit_record, field_changes
 from catalog import signals
 from catalog.models import (
     CatalogVersion,
@@ -149,6 +150,13 @@ def catalog_version_draft_create(
                 )
                 for cell in cell_class.objects.filter(version=clone_from)
             )
+    audit_record(
+        action="catalog_version.draft_create",
+        subject=draft,
+        actor=created_by,
+        summary=f"Draft {draft.label!r} created" + (f" from {clone_from.label!r}" if clone_from else ""),
+        changes={"cloned_from": clone_from.pk if clone_from else None},
+    )
     return draft
 
 
@@ -165,11 +173,22 @@ def catalog_version_draft_update(
     draft = _lock_draft(version.pk)
     fields = {"label": label, "effective_from": effective_from, "source": source}
     update_fields = [name for name, value in fields.items() if value is not None]
+    before = {name: getattr(draft, name) for name in update_fields}
     for name in update_fields:
         setattr(draft, name, fields[name])
     if update_fields:
         draft.save(update_fields=update_fields)
     _apply_cell_changes(draft, changes)
+    cells = {section: list(getattr(changes, section)) for section in _CELL_KINDS if getattr(changes, section)}
+    edited = field_changes(before, {name: fields[name] for name in update_fields})
+    if edited or cells:
+        audit_record(
+            action="catalog_version.draft_update",
+            subject=draft,
+            summary=f"Draft {draft.label!r} edited: {len(edited)} fields, "
+            f"{sum(len(c) for c in cells.values())} cells",
+            changes={"fields": edited, "cells": cells},
+        )
     return draft
 
 
@@ -177,6 +196,9 @@ def catalog_version_draft_update(
 def catalog_version_draft_delete(*, version: CatalogVersion) -> None:
     """Delete a draft and its cells; a published version raises ``PublishedVersionImmutable``."""
     draft = _lock_draft(version.pk)
+    audit_record(
+        action="catalog_version.draft_delete", subject=draft, summary=f"Draft {draft.label!r} deleted"
+    )
     draft.delete()
 
 
@@ -310,6 +332,12 @@ def catalog_version_publish(
     if claimed != 1:
         raise PublishedVersionImmutable(draft.pk)
     draft.refresh_from_db()
+    audit_record(
+        action="catalog_version.publish",
+        subject=draft,
+        actor=published_by,
+        summary=f"Version {draft.label!r} published, in force from {draft.effective_from.isoformat()}",
+    )
     signals.catalog_version_publishing.send(sender=CatalogVersion, version=draft)
     transaction.on_commit(lambda: _announce_published(draft.pk))
     return draft

@@ -26,6 +26,10 @@ def log_context(**values: str | int | None) -> None:
     _context.set({**_context.get(), **{k: v for k, v in values.items() if v is not None}})
 
 
+def current_log_context() -> dict:
+    return dict(_context.get())
+
+
 def clear_log_context() -> None:
     _context.set({})
 

@@ -1,4 +1,4 @@
-"""Imports go budgets -> routing -> catalog, never back (style.md, "clear app borders")."""
+"""Imports go budgets -> routing -> catalog -> audit, never back (style.md, "clear app borders")."""
 
 import ast
 from pathlib import Path
@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 FORBIDDEN = {
+    "audit": ("catalog", "routing", "budgets"),
     "catalog": ("routing", "budgets"),
     "routing": ("budgets",),
 }
