@@ -7,14 +7,9 @@ from budgets.models import TeamMonth
 from budgets.recompute import teams_recompute
 from catalog.models import ImageModel
 from tests.budgets.factories import PlanFactory
-from tests.web import test_plans_pages as pages
 from tests.web.test_plans_pages import NOV, TODAY, page_url, text
 
-# The plan pages' people and team, and their frozen day (2026-11-24), as fixtures here too.
-today, owner, member, viewer, outsider = pages.today, pages.owner, pages.member, pages.viewer, pages.outsider
-team, other_team = pages.team, pages.other_team
-member_client, viewer_client = pages.member_client, pages.viewer_client
-outsider_client = pages.outsider_client
+pytestmark = pytest.mark.usefixtures("today")
 
 
 def dashboard(client, team):

@@ -16,81 +16,20 @@ from html import unescape
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from budgets import selectors, services
 from budgets.models import Alert, Membership, RetryStatistic, Team, WebhookDelivery
 from budgets.recompute import teams_recompute
 from catalog.models import ImageModel
 from tests.budgets.factories import PlanFactory, UserFactory
+from tests.web.conftest import signed_in
 
 TODAY = datetime.date(2026, 11, 24)
 NOV = datetime.date(2026, 11, 1)
 DEC = datetime.date(2026, 12, 1)
 
 
-@pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda value=None, timezone=None: TODAY)
-    return TODAY
-
-
-@pytest.fixture
-def owner(db):
-    return UserFactory(username="olivia")
-
-
-@pytest.fixture
-def member(db):
-    return UserFactory(username="mia")
-
-
-@pytest.fixture
-def viewer(db):
-    return UserFactory(username="victor")
-
-
-@pytest.fixture
-def outsider(db):
-    return UserFactory(username="oscar")
-
-
-@pytest.fixture
-def team(owner, member, viewer, seed_catalog):
-    team = services.team_create(name="Pixels", owner=owner, tier="tier2", org_verified=True)
-    services.membership_add(team=team, username=member.username, role="member")
-    services.membership_add(team=team, username=viewer.username, role="viewer")
-    return team
-
-
-@pytest.fixture
-def other_team(outsider, seed_catalog):
-    return services.team_create(name="Elsewhere", owner=outsider)
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    return signed_in(client, owner)
-
-
-@pytest.fixture
-def member_client(client, member):
-    return signed_in(client, member)
-
-
-@pytest.fixture
-def viewer_client(client, viewer):
-    return signed_in(client, viewer)
-
-
-@pytest.fixture
-def outsider_client(client, outsider):
-    return signed_in(client, outsider)
+pytestmark = pytest.mark.usefixtures("today")
 
 
 @pytest.fixture
