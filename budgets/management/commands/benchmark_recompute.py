@@ -24,6 +24,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from budgets.models import (
+    Alert,
+    AlertNotification,
     AlertThreshold,
     Budget,
     Membership,
@@ -35,7 +37,7 @@ from budgets.models import (
 )
 from budgets.months import months_from
 from budgets.recompute import CHUNK_SIZE, teams_recompute
-from catalog.costing import Workload, workload_cost
+from catalog.costing import PriceNotListed, Workload, workload_cost
 from catalog.models import CatalogVersion, ImageModel
 from catalog.selectors import catalog_version_in_force, catalog_version_pricing
 from catalog.services import (
@@ -90,8 +92,15 @@ class Command(BaseCommand):
         self.stdout.write(f"filled {teams} teams x {plans_per_team} plans in {fill_seconds:.1f} s")
         # Start from a computed state, as production would be, so the publish is what is measured.
         self._recompute_in_process(list(Team.objects.values_list("pk", flat=True)))
-
         brokered = not settings.CELERY_TASK_ALWAYS_EAGER
+        if brokered:
+            # The alerts of that first state are mailed by the workers: not what is measured.
+            waiting = self._notifications_undelivered().count()
+            self.stdout.write(
+                f"waiting for the workers to deliver {waiting} notifications of the first state"
+            )
+            self._wait_for(self._notifications_undelivered().exists, timeout=timeout, what="notifications")
+
         started = time.perf_counter()
         queries = QueryCounter()
         with connection.execute_wrapper(queries):
@@ -104,8 +113,12 @@ class Command(BaseCommand):
                     # In-process: the marks are written; recompute them here, chunk by chunk.
                 self._recompute_in_process(list(RecomputeMark.objects.values_list("team_id", flat=True)))
         if brokered:
-            self._wait_for_workers(timeout=timeout)
+            self._wait_for(RecomputeMark.objects.exists, timeout=timeout, what="marked teams")
         recompute_seconds = time.perf_counter() - started
+        if brokered:
+            # Every alert notification the change led to, delivered (in-process: done on commit).
+            self._wait_for(self._notifications_undelivered().exists, timeout=timeout, what="notifications")
+        notifications_seconds = time.perf_counter() - started
 
         baseline_seconds = self._baseline()
         rows = Projection.objects.filter(team__slug__startswith=PREFIX).count()
@@ -115,6 +128,10 @@ class Command(BaseCommand):
             "plans": plans,
             "projection_rows": rows,
             "recompute_seconds": round(recompute_seconds, 3),
+            "notifications_delivered_seconds": round(notifications_seconds, 3),
+            "alerts_open": Alert.objects.filter(
+                team__slug__startswith=PREFIX, state=Alert.State.OPEN
+            ).count(),
             "rows_per_second": round(rows / recompute_seconds) if recompute_seconds else None,
             "baseline_seconds": round(baseline_seconds, 3),
             "ratio_to_baseline": round(recompute_seconds / baseline_seconds, 2) if baseline_seconds else None,
@@ -128,7 +145,9 @@ class Command(BaseCommand):
     def _fill(self, *, teams: int, plans_per_team: int) -> None:
         with transaction.atomic():
             Team.objects.filter(slug__startswith=PREFIX).delete()
-            user, _ = get_user_model().objects.get_or_create(username="benchmark-owner")
+            user, _ = get_user_model().objects.get_or_create(
+                username="benchmark-owner", defaults={"email": "benchmark-owner@example.com"}
+            )
             created = Team.objects.bulk_create(
                 Team(
                     name=f"Benchmark team {n}",
@@ -206,41 +225,80 @@ class Command(BaseCommand):
         for start in range(0, len(team_ids), CHUNK_SIZE):
             teams_recompute(team_ids=team_ids[start : start + CHUNK_SIZE])
 
-    def _wait_for_workers(self, *, timeout: int) -> None:
+    @staticmethod
+    def _notifications_undelivered():
+        return AlertNotification.objects.filter(
+            state__in=[AlertNotification.State.PENDING, AlertNotification.State.SENDING]
+        )
+
+    @staticmethod
+    def _wait_for(still_busy, *, timeout: int, what: str) -> None:
+        """Poll until ``still_busy()`` is false (the workers are done), at most ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
-        while RecomputeMark.objects.exists():
+        while still_busy():
             if time.monotonic() > deadline:
-                raise CommandError(f"{RecomputeMark.objects.count()} teams still marked after {timeout} s.")
-            time.sleep(0.2)
+                raise CommandError(f"{what} still waiting for the workers after {timeout} s.")
+            time.sleep(0.1)
 
     def _baseline(self) -> float:
-        """The bare minimum: Decimal cost arithmetic for every plan and model, COPY and one upsert."""
+        """The bare minimum: the Decimal cost arithmetic of every plan (its whole workload) on
+        every model, the cheapest kept, then a COPY and one upsert of as many projection rows
+        (the cost columns; no breakdown by version, no JSON) into a table of their own."""
         version = catalog_version_in_force(on=timezone.localdate())
         pricings = list(catalog_version_pricing(version=version).values())
-        plans = list(
-            WorkloadPlan.objects.filter(team__slug__startswith=PREFIX).values_list(
-                "pk", "images_per_month", "size", "quality", "rejection_rate"
-            )
-        )
+        plans = list(WorkloadPlan.objects.filter(team__slug__startswith=PREFIX))
         months = months_from(timezone.localdate(), settings.SPENDLANE_HORIZON_MONTHS)
+        now = timezone.now()
         started = time.perf_counter()
         rows = []
-        for plan_id, images, size, quality, rate in plans:
-            workload = Workload(images_per_month=images, size=size, quality=quality)
-            totals = [workload_cost(workload, pricing, rejection_rate=rate).total for pricing in pricings]
+        for plan in plans:
+            workload = Workload(
+                images_per_month=plan.images_per_month,
+                size=plan.size,
+                quality=plan.quality,
+                mode=plan.mode,
+                prompt_tokens=plan.prompt_tokens,
+                input_images=plan.input_images,
+                tokens_per_input_image=plan.tokens_per_input_image,
+                cached_input_share=plan.cached_input_share,
+                cost_per_rejected_image=plan.cost_per_rejected_image,
+            )
+            options = []
+            for pricing in pricings:
+                try:
+                    options.append(
+                        (workload_cost(workload, pricing, rejection_rate=plan.rejection_rate), pricing)
+                    )
+                except PriceNotListed:
+                    continue
+            cost, pricing = min(options, key=lambda option: option[0].total)
             for month in months:
-                rows.append((plan_id, month, min(totals)))
+                rows.append(
+                    (
+                        *(plan.team_id, plan.pk, month, pricing.slug),
+                        *(cost.output, cost.input, cost.batch_savings, cost.api, cost.rework, cost.total),
+                        now,
+                    )
+                )
         if connection.vendor == "postgresql":
+            columns = (
+                "team_id, plan_id, month, model, output_cost, input_cost, batch_savings, api_cost,"
+                " rework_cost, total_cost, computed_at"
+            )
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
-                    "CREATE TEMPORARY TABLE baseline (plan_id bigint, month date, total numeric(30,10),"
-                    " PRIMARY KEY (plan_id, month)) ON COMMIT DROP"
+                    "CREATE TEMPORARY TABLE baseline (team_id bigint, plan_id bigint, month date,"
+                    " model varchar(100), output_cost numeric(30,10), input_cost numeric(30,10),"
+                    " batch_savings numeric(30,10),"
+                    " api_cost numeric(30,10), rework_cost numeric(30,10), total_cost numeric(30,10),"
+                    " computed_at timestamptz, PRIMARY KEY (plan_id, month)) ON COMMIT DROP"
                 )
-                with cursor.cursor.copy("COPY baseline (plan_id, month, total) FROM STDIN") as copy:
+                with cursor.cursor.copy(f"COPY baseline ({columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
+                updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns.split(", ")[3:])
                 cursor.execute(
-                    "INSERT INTO baseline SELECT * FROM baseline ON CONFLICT (plan_id, month)"
-                    " DO UPDATE SET total = EXCLUDED.total"
+                    f"INSERT INTO baseline SELECT * FROM baseline ON CONFLICT (plan_id, month)"
+                    f" DO UPDATE SET {updates}"
                 )
         return time.perf_counter() - started
