@@ -53,10 +53,7 @@ from budgets.smoothing import plan_rejection_rates
 from catalog import money
 from catalog.costing import ModelPricing, Workload
 from catalog.models import CatalogVersion
-from catalog.selectors import (
-    catalog_version_pricing,
-    catalog_versions_in_force_during,
-)
+from catalog.selectors import catalog_timeline, catalog_version_pricing, catalog_versions_pricing
 from routing.presenting import quote_as_dict
 from routing.quoting import Quote, RoutingConstraints, quote_workload
 
@@ -181,7 +178,12 @@ class RecomputeSummary:
 
 
 class PricesInForce:
-    """The catalog as a chunk of recomputes sees it: ranges per month, prices per version."""
+    """The catalog as a chunk of recomputes sees it: ranges per month, prices per version.
+
+    Read in a fixed number of queries, however many months the horizon has and however
+    many versions take effect during it: the versions in force once for the whole
+    period (``catalog_timeline``), then the prices of all of them at once.
+    """
 
     def __init__(
         self,
@@ -190,14 +192,19 @@ class PricesInForce:
         horizon: list[datetime.date],
         assume_published: CatalogVersion | None = None,
     ) -> None:
-        self._pricings: dict[int, dict[str, ModelPricing]] = {}
-        self._assume_published = assume_published
-        today_ranges = catalog_versions_in_force_during(
-            start=today, end=today, assume_published=assume_published
+        end = last_day(horizon[-1]) if horizon else today
+        timeline = catalog_timeline(
+            start=min([today, *horizon]), end=max(today, end), assume_published=assume_published
         )
+        today_ranges = timeline.in_force_during(start=today, end=today)
         self.today_version: CatalogVersion | None = today_ranges[0][1] if today_ranges else None
+        in_force = {month: timeline.in_force_during(start=month, end=last_day(month)) for month in horizon}
+        versions = [version for ranges in in_force.values() for _, version in ranges]
+        if self.today_version is not None:
+            versions.append(self.today_version)
+        self._pricings: dict[int, dict[str, ModelPricing]] = catalog_versions_pricing(versions=versions)
         self.ranges: dict[datetime.date, list[PriceRange]] = {
-            month: self._month_ranges(month) for month in horizon
+            month: self._month_ranges(month, in_force[month]) for month in horizon
         }
 
     def pricings(self, version: CatalogVersion) -> dict[str, ModelPricing]:
@@ -205,10 +212,9 @@ class PricesInForce:
             self._pricings[version.pk] = catalog_version_pricing(version=version)
         return self._pricings[version.pk]
 
-    def _month_ranges(self, month: datetime.date) -> list[PriceRange]:
-        in_force = catalog_versions_in_force_during(
-            start=month, end=last_day(month), assume_published=self._assume_published
-        )
+    def _month_ranges(
+        self, month: datetime.date, in_force: list[tuple[datetime.date, CatalogVersion]]
+    ) -> list[PriceRange]:
         ranges = []
         for index, (first, version) in enumerate(in_force):
             following = in_force[index + 1][0] if index + 1 < len(in_force) else add_months(month, 1)

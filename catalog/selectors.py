@@ -1,6 +1,8 @@
 """Reads of the price catalog."""
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -39,37 +41,61 @@ def catalog_version_in_force(*, on: datetime.date) -> CatalogVersion | None:
     )
 
 
-def catalog_versions_in_force_during(
-    *, start: datetime.date, end: datetime.date, assume_published: CatalogVersion | None = None
-) -> list[tuple[datetime.date, CatalogVersion]]:
-    """Each version in force on some day of ``[start, end]``, with the first such day, in order.
+@dataclass(frozen=True)
+class CatalogTimeline:
+    """The published versions that may be in force on some day of ``[start, end]``, read at
+    once: what is in force during any days of that period then costs no query.
 
-    ``assume_published`` counts a draft as if it were published now (so it wins a
-    tie on its day): what publishing it would change.
+    ``assume_published`` counts a draft as if it were published now (so it wins a tie on
+    its day): what publishing it would change.
     """
-    candidates = [
-        version
-        for version in (
-            catalog_version_in_force(on=start),
-            *CatalogVersion.objects.published().filter(effective_from__gt=start, effective_from__lte=end),
-            assume_published,
-        )
-        if version is not None
-    ]
 
-    def precedence(version: CatalogVersion) -> tuple:
-        newest = version is assume_published
-        published = version.published_at.timestamp() if version.published_at else 0.0
-        return (version.effective_from, newest, published, version.pk)
+    start: datetime.date
+    end: datetime.date
+    versions: tuple[CatalogVersion, ...]
+    assume_published: CatalogVersion | None = None
 
-    ranges: list[tuple[datetime.date, CatalogVersion]] = []
-    at_start = [v for v in candidates if v.effective_from <= start]
-    if at_start:
-        ranges.append((start, max(at_start, key=precedence)))
-    later_days = sorted({v.effective_from for v in candidates if start < v.effective_from <= end})
-    for day in later_days:
-        ranges.append((day, max((v for v in candidates if v.effective_from == day), key=precedence)))
-    return ranges
+    def in_force_during(
+        self, *, start: datetime.date, end: datetime.date
+    ) -> list[tuple[datetime.date, CatalogVersion]]:
+        """Each version in force on some day of ``[start, end]``, with the first such day, in order.
+
+        Ties on a day go to the version published later (domain.md, "The price catalog").
+        """
+        if start < self.start or end > self.end:
+            raise ValueError(f"{start} to {end} is outside the timeline's {self.start} to {self.end}.")
+        candidates = [*self.versions]
+        if self.assume_published is not None:
+            candidates.append(self.assume_published)
+
+        def precedence(version: CatalogVersion) -> tuple:
+            newest = version is self.assume_published
+            published = version.published_at.timestamp() if version.published_at else 0.0
+            return (version.effective_from, newest, published, version.pk)
+
+        ranges: list[tuple[datetime.date, CatalogVersion]] = []
+        at_start = [v for v in candidates if v.effective_from <= start]
+        if at_start:
+            ranges.append((start, max(at_start, key=precedence)))
+        later_days = sorted({v.effective_from for v in candidates if start < v.effective_from <= end})
+        for day in later_days:
+            ranges.append((day, max((v for v in candidates if v.effective_from == day), key=precedence)))
+        return ranges
+
+
+def catalog_timeline(
+    *, start: datetime.date, end: datetime.date, assume_published: CatalogVersion | None = None
+) -> CatalogTimeline:
+    """The versions in force during ``[start, end]`` (``CatalogTimeline``), in two queries:
+    the one in force on ``start`` and those taking effect after it, up to ``end``."""
+    in_force = catalog_version_in_force(on=start)
+    later = CatalogVersion.objects.published().filter(effective_from__gt=start, effective_from__lte=end)
+    return CatalogTimeline(
+        start=start,
+        end=end,
+        versions=tuple(v for v in (in_force, *later) if v is not None),
+        assume_published=assume_published,
+    )
 
 
 def catalog_version_model_slugs(*, version: CatalogVersion) -> list[str]:
@@ -88,45 +114,69 @@ def catalog_version_pricing(
     Models listed in ``models`` but absent from the version come back with no
     cells, so routing can say why they are ineligible. Five queries in all.
     """
-    slugs = set(catalog_version_model_slugs(version=version))
-    if models is not None:
-        slugs = set(models)
+    return catalog_versions_pricing(versions=[version], models=models)[version.pk]
 
-    image_prices: dict[str, dict] = {slug: {} for slug in slugs}
-    token_rates: dict[str, dict] = {slug: {} for slug in slugs}
-    discounts: dict[str, object] = {}
-    rate_limits: dict[str, dict] = {slug: {} for slug in slugs}
 
-    for slug, quality, size, price in ImagePrice.objects.filter(
-        version=version, model__slug__in=slugs
-    ).values_list("model__slug", "quality", "size", "price"):
-        image_prices[slug][(quality, size)] = price
-    for slug, kind, per_million in TokenRate.objects.filter(
-        version=version, model__slug__in=slugs
-    ).values_list("model__slug", "kind", "per_million"):
-        token_rates[slug][kind] = per_million
-    for slug, discount in BatchDiscount.objects.filter(version=version, model__slug__in=slugs).values_list(
-        "model__slug", "discount"
+def catalog_versions_pricing(
+    *, versions: Iterable[CatalogVersion], models: list[str] | None = None
+) -> dict[int, dict[str, ModelPricing]]:
+    """Every price each of ``versions`` lists, keyed by version id, then by model slug in order.
+
+    A version prices the models it lists a cell of, or, given ``models``, exactly those
+    (a model it does not list comes back with no cells, so routing can say why it is
+    ineligible). Five queries in all, however many versions.
+    """
+    version_ids = sorted({version.pk for version in versions})
+    if not version_ids:
+        return {}
+    listed: dict[int, set[str]] = defaultdict(set)
+    image_prices: dict[tuple[int, str], dict] = defaultdict(dict)
+    token_rates: dict[tuple[int, str], dict] = defaultdict(dict)
+    discounts: dict[tuple[int, str], Decimal] = {}
+    rate_limits: dict[tuple[int, str], dict] = defaultdict(dict)
+
+    for version_id, slug, quality, size, price in ImagePrice.objects.filter(
+        version_id__in=version_ids
+    ).values_list("version_id", "model__slug", "quality", "size", "price"):
+        listed[version_id].add(slug)
+        image_prices[version_id, slug][(quality, size)] = price
+    for version_id, slug, kind, per_million in TokenRate.objects.filter(
+        version_id__in=version_ids
+    ).values_list("version_id", "model__slug", "kind", "per_million"):
+        listed[version_id].add(slug)
+        token_rates[version_id, slug][kind] = per_million
+    for version_id, slug, discount in BatchDiscount.objects.filter(version_id__in=version_ids).values_list(
+        "version_id", "model__slug", "discount"
     ):
-        discounts[slug] = discount
-    for slug, tier, supported, tpm, ipm in RateLimitRow.objects.filter(
-        version=version, model__slug__in=slugs
-    ).values_list("model__slug", "tier", "supported", "tpm", "ipm"):
-        rate_limits[slug][tier] = RateLimit(supported=supported, tpm=tpm, ipm=ipm)
+        listed[version_id].add(slug)
+        discounts[version_id, slug] = discount
+    for version_id, slug, tier, supported, tpm, ipm in RateLimitRow.objects.filter(
+        version_id__in=version_ids
+    ).values_list("version_id", "model__slug", "tier", "supported", "tpm", "ipm"):
+        listed[version_id].add(slug)
+        rate_limits[version_id, slug][tier] = RateLimit(supported=supported, tpm=tpm, ipm=ipm)
 
+    priced = {
+        version_id: set(models) if models is not None else listed[version_id] for version_id in version_ids
+    }
+    image_models = list(ImageModel.objects.filter(slug__in=set().union(*priced.values())).order_by("slug"))
     return {
-        image_model.slug: ModelPricing(
-            slug=image_model.slug,
-            name=image_model.name,
-            role=image_model.role,
-            lifecycle=image_model.lifecycle,
-            requires_org_verification=image_model.requires_org_verification,
-            image_prices=image_prices[image_model.slug],
-            token_rates=token_rates[image_model.slug],
-            batch_discount=discounts.get(image_model.slug),
-            rate_limits=rate_limits[image_model.slug],
-        )
-        for image_model in ImageModel.objects.filter(slug__in=slugs).order_by("slug")
+        version_id: {
+            image_model.slug: ModelPricing(
+                slug=image_model.slug,
+                name=image_model.name,
+                role=image_model.role,
+                lifecycle=image_model.lifecycle,
+                requires_org_verification=image_model.requires_org_verification,
+                image_prices=image_prices.get((version_id, image_model.slug), {}),
+                token_rates=token_rates.get((version_id, image_model.slug), {}),
+                batch_discount=discounts.get((version_id, image_model.slug)),
+                rate_limits=rate_limits.get((version_id, image_model.slug), {}),
+            )
+            for image_model in image_models
+            if image_model.slug in priced[version_id]
+        }
+        for version_id in version_ids
     }
 
 

@@ -8,7 +8,8 @@ from django.core import mail
 
 from budgets import services
 from budgets.models import Alert, AlertNotification, PlanRecommendation, Projection, RecomputeMark, TeamMonth
-from budgets.recompute import teams_recompute
+from budgets.months import months_from
+from budgets.recompute import PricesInForce, teams_recompute
 from catalog.services import (
     CellChanges,
     catalog_version_draft_create,
@@ -95,6 +96,39 @@ def test_it_prorates_a_month_whose_price_changes_on_the_16th(team, owner):
     ]
     assert Projection.objects.get(plan=thumbnails, month=JAN).total_cost == D("55")
     assert Projection.objects.get(plan=thumbnails, month=NOV).total_cost == D("110")
+
+
+def test_it_reads_the_prices_of_the_horizon_in_a_fixed_number_of_queries(
+    team, owner, django_assert_num_queries
+):
+    with django_assert_num_queries(7):  # the timeline (2), then every version's prices (5)
+        PricesInForce(today=TODAY, horizon=months_from(TODAY, 3))
+    for n, price in enumerate(["0.0050", "0.0060", "0.0070", "0.0080"]):
+        publish_price_change(by=owner, effective_from=datetime.date(2027, 1 + 2 * n, 16), price=price)
+
+    with django_assert_num_queries(7):
+        prices = PricesInForce(today=TODAY, horizon=months_from(TODAY, 12))
+
+    assert [len(prices.ranges[month]) for month in months_from(TODAY, 12)] == [
+        1,
+        1,
+        2,
+        1,
+        2,
+        1,
+        2,
+        1,
+        2,
+        1,
+        1,
+        1,
+    ]
+    july = prices.ranges[datetime.date(2027, 7, 1)]
+    assert [(r.first, r.version_label) for r in july] == [
+        (datetime.date(2027, 7, 1), "Change 2027-05-16"),
+        (datetime.date(2027, 7, 16), "Change 2027-07-16"),
+    ]
+    assert july[1].pricings["gpt-image-1-mini"].image_prices[("medium", "1024x1024")] == D("0.0080")
 
 
 def test_it_opens_an_alert_once_and_notifies_once(team, django_capture_on_commit_callbacks):

@@ -233,15 +233,6 @@ def test_it_accepts_a_token(user, seed_catalog):
     assert response.json()["recommended"] == "gpt-image-1-mini"
 
 
-def test_it_uses_a_fixed_number_of_queries(client, seed_catalog, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):
-        response = client.post(
-            URL, {**MEDIUM_SQUARE, "rejection_rates": {"gpt-image-1": "0.1"}}, format="json"
-        )
-
-    assert response.status_code == 200
-
-
 BAD_INPUTS = [
     ({"images_per_month": None}, "images_per_month"),
     ({"images_per_month": 0}, "images_per_month"),

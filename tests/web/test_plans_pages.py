@@ -158,21 +158,6 @@ def test_it_tells_viewers_whom_to_ask_when_there_are_no_plans(viewer_client, tea
     assert "Ask a member or an owner of Pixels to create one." in text(response)
 
 
-def test_the_plan_list_reads_a_fixed_number_of_queries(member_client, team, django_assert_max_num_queries):
-    PlanFactory(team=team)
-    teams_recompute(team_ids=[team.pk], today=TODAY)
-    with django_assert_max_num_queries(8) as few:
-        member_client.get(page_url("plan-list", team))
-
-    PlanFactory.create_batch(12, team=team, pinned_model=ImageModel.objects.get(slug="gpt-image-1"))
-    teams_recompute(team_ids=[team.pk], today=TODAY)
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        response = member_client.get(page_url("plan-list", team))
-
-    assert response.status_code == 200
-    assert text(response).count("gpt-image-1 (pinned)") == 12
-
-
 # --- The detail -------------------------------------------------------------------------------------
 
 

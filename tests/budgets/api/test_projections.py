@@ -156,26 +156,6 @@ def test_it_answers_months_not_computed_yet_as_stale(viewer_client, team):
     ]
 
 
-def test_it_reads_projections_in_a_fixed_number_of_queries(
-    viewer_client, budgeted, django_assert_max_num_queries
-):
-    with django_assert_max_num_queries(3):
-        assert viewer_client.get(url("projection", budgeted)).status_code == 200
-    with django_assert_max_num_queries(3):
-        assert viewer_client.get(url("projection-months", budgeted)).status_code == 200
-    for n in range(30):
-        plan_create(budgeted, name=f"Plan {n}")
-    teams_recompute(team_ids=[budgeted.pk])
-
-    with django_assert_max_num_queries(3):
-        one = viewer_client.get(url("projection", budgeted))
-    with django_assert_max_num_queries(3):
-        every = viewer_client.get(url("projection-months", budgeted))
-
-    assert len(one.json()["plans"]) == 32
-    assert len(every.json()[2]["plans"]) == 31
-
-
 def test_it_reads_uncomputed_months_in_a_fixed_number_of_queries(
     viewer_client, team, django_assert_max_num_queries
 ):

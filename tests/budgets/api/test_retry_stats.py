@@ -204,21 +204,3 @@ def test_it_refuses_rates_of_another_teams_plan(viewer_client, team, other_team)
 
     assert response.status_code == 400
     assert "plan" in response.json()
-
-
-def test_it_lists_statistics_in_a_fixed_number_of_queries(
-    viewer_client, team, member, django_assert_max_num_queries
-):
-    record(team, by=member)
-    with django_assert_max_num_queries(3):
-        assert viewer_client.get(url("retry-stat-list", team)).status_code == 200
-    plan = plan_create(team)
-    for n in range(30):
-        record(
-            team, by=member, plan=plan if n % 2 else None, model="gpt-image-1" if n % 3 else "gpt-image-1.5"
-        )
-
-    with django_assert_max_num_queries(3):
-        response = viewer_client.get(url("retry-stat-list", team))
-
-    assert response.json()["count"] == 31
