@@ -392,8 +392,22 @@ def _recompute_locked(
     plans = teams_plans(ids)
     outlooks = plan_outlooks(teams=teams, plans=plans, prices=prices, horizon=horizon)
 
+    # What each row's priced_by says of a range, written out once per range, not once per row.
+    range_fields = {
+        (r.version_id, r.first): {
+            "catalog_version": r.version_id,
+            "label": r.version_label,
+            "from": r.first.isoformat(),
+            "to": r.last.isoformat(),
+            "days": r.days,
+        }
+        for month in horizon
+        for r in prices.ranges[month]
+    }
     projection_rows = [
-        _projection_row(outlook.plan, cost, now) for outlook in outlooks for cost in outlook.months.values()
+        _projection_row(outlook.plan, cost, now, range_fields)
+        for outlook in outlooks
+        for cost in outlook.months.values()
     ]
     recommendation_rows = [_recommendation_row(outlook, prices.today_version, now) for outlook in outlooks]
     active_plan_ids: dict[datetime.date, list[int]] = defaultdict(list)
@@ -431,25 +445,22 @@ def team_month_totals(outlooks: list[PlanOutlook]) -> dict[tuple[int, datetime.d
     return totals
 
 
-def _projection_row(plan: WorkloadPlan, cost: MonthCost, now: datetime.datetime) -> dict:
+def _projection_row(plan: WorkloadPlan, cost: MonthCost, now: datetime.datetime, range_fields: dict) -> dict:
+    costs = cost.costs
     return {
         "team_id": plan.team_id,
         "plan_id": plan.pk,
         "month": cost.month,
         "model": cost.model or "",
-        "output_cost": cost.costs["output"],
-        "input_cost": cost.costs["input"],
-        "batch_savings": cost.costs["batch_savings"],
-        "api_cost": cost.costs["api"],
-        "rework_cost": cost.costs["rework"],
-        "total_cost": cost.costs["total"],
+        "output_cost": costs["output"],
+        "input_cost": costs["input"],
+        "batch_savings": costs["batch_savings"],
+        "api_cost": costs["api"],
+        "rework_cost": costs["rework"],
+        "total_cost": costs["total"],
         "priced_by": [
             {
-                "catalog_version": rc.range.version_id,
-                "label": rc.range.version_label,
-                "from": rc.range.first.isoformat(),
-                "to": rc.range.last.isoformat(),
-                "days": rc.range.days,
+                **range_fields[(rc.range.version_id, rc.range.first)],
                 "model": rc.model,
                 "monthly_cost": None if rc.cost is None else str(money.money(rc.cost.total)),
             }

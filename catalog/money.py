@@ -25,7 +25,8 @@ MILLION = Decimal("1000000")
 
 
 def _round(value: Decimal, quantum: Decimal) -> Decimal:
-    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+    # Positional: C decimal parses a keyword ``rounding`` at twice the cost of the rounding itself.
+    return value.quantize(quantum, ROUND_HALF_UP)
 
 
 def money(value: Decimal) -> Decimal:

@@ -35,6 +35,9 @@ from catalog.costing import (
 from catalog.money import ONE, ZERO
 
 MINUTES_PER_MONTH = Decimal(43_200)  # a 30-day month of minutes (domain.md)
+# Members of the choices read once (reading one off its class is slow; see catalog.costing).
+_INTERACTIVE, _BATCH = Mode.INTERACTIVE.value, Mode.BATCH.value
+_OUTDATED = frozenset({Lifecycle.LEGACY.value, Lifecycle.RETIRED.value})
 BATCH_TURNAROUND_WARNING = "Batch API jobs finish asynchronously, within 24 hours: not for interactive use"
 
 
@@ -47,7 +50,9 @@ class RoutingConstraints:
     peak_images_per_minute: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: built for every plan, model and month of a recompute, and a frozen dataclass
+# takes about 2.5 times as long to build. Nothing changes one once built.
+@dataclass(slots=True)
 class ModelOption:
     """One candidate model for a workload: its cost, or the reasons it cannot serve it."""
 
@@ -129,7 +134,7 @@ def model_option(
             warnings.append(f"{slug} lists no rate limits for {tier}: throughput not checked")
         elif not limits.supported:
             reasons.append(f"{slug} is not available on {_tier_name(tier)}")
-        elif workload.mode == Mode.INTERACTIVE:
+        elif workload.mode == _INTERACTIVE:
             if limits.ipm is None:
                 warnings.append(f"{slug} lists no images-per-minute limit for {tier}: throughput not checked")
             else:
@@ -147,11 +152,11 @@ def model_option(
     if pricing.requires_org_verification and not constraints.org_verified:
         reasons.append(f"{slug} requires a verified organization")
 
-    if workload.mode == Mode.BATCH:
+    if workload.mode == _BATCH:
         warnings.append(BATCH_TURNAROUND_WARNING)
     if rejection_rate >= MAX_REJECTION_RATE:
         warnings.append(f"{slug} is unreliable for this workload: its rejection rate is at the 95% cap")
-    if pricing.lifecycle in (Lifecycle.LEGACY, Lifecycle.RETIRED):
+    if pricing.lifecycle in _OUTDATED:
         warnings.append(f"{slug} is a {pricing.lifecycle} model")
 
     return ModelOption(

@@ -15,6 +15,7 @@ import random
 import resource
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -46,6 +47,7 @@ from catalog.services import (
     catalog_version_draft_update,
     catalog_version_publish,
 )
+from config.celery_app import app as celery_app
 
 PREFIX = "bench-"
 SIZES = ["1024x1024", "1024x1536", "1536x1024"]
@@ -138,6 +140,7 @@ class Command(BaseCommand):
             "mode": "workers" if brokered else "in-process",
             "queries_per_team": None if brokered else round(queries.count / teams, 2),
             "peak_rss_mb_this_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "worker_peak_rss_mb": self._worker_peak_rss_mb() if brokered else None,
             "chunk_size": CHUNK_SIZE,
         }
         self.stdout.write(json.dumps(result))
@@ -224,6 +227,26 @@ class Command(BaseCommand):
         team_ids.sort()
         for start in range(0, len(team_ids), CHUNK_SIZE):
             teams_recompute(team_ids=team_ids[start : start + CHUNK_SIZE])
+
+    @staticmethod
+    def _worker_peak_rss_mb() -> float | None:
+        """The largest peak resident memory of any worker process on this machine (the pool
+        processes do the recomputes), from /proc; None when no worker answers or none runs here."""
+        try:
+            stats = celery_app.control.inspect(timeout=3).stats() or {}
+        except Exception:  # no broker, or no worker answering: nothing to report
+            return None
+        peaks = []
+        for worker in stats.values():
+            for pid in [worker.get("pid"), *worker.get("pool", {}).get("processes", [])]:
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except (OSError, TypeError):
+                    continue
+                peaks.extend(
+                    int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")
+                )
+        return round(max(peaks) / 1024, 1) if peaks else None
 
     @staticmethod
     def _notifications_undelivered():
