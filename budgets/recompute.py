@@ -410,12 +410,13 @@ def _recompute_locked(
         for cost in outlook.months.values()
     ]
     recommendation_rows = [_recommendation_row(outlook, prices.today_version, now) for outlook in outlooks]
-    active_plan_ids: dict[datetime.date, list[int]] = defaultdict(list)
+    inactive_plan_ids: dict[datetime.date, list[int]] = defaultdict(list)
     for outlook in outlooks:
-        for month in outlook.months:
-            active_plan_ids[month].append(outlook.plan.pk)
+        for month in horizon:
+            if month not in outlook.months:
+                inactive_plan_ids[month].append(outlook.plan.pk)
 
-    _write_projections(ids=ids, horizon=horizon, rows=projection_rows, active_plan_ids=active_plan_ids)
+    _write_projections(rows=projection_rows, inactive_plan_ids=inactive_plan_ids)
     upsert(
         PlanRecommendation,
         recommendation_rows,
@@ -505,7 +506,7 @@ def saving_by_switching(*, quote, pinned: str | None) -> str | None:
     return str(money.money(saving))
 
 
-def _write_projections(*, ids, horizon, rows, active_plan_ids) -> None:
+def _write_projections(*, rows: list[dict], inactive_plan_ids: dict[datetime.date, list[int]]) -> None:
     upsert(
         Projection,
         rows,
@@ -515,11 +516,10 @@ def _write_projections(*, ids, horizon, rows, active_plan_ids) -> None:
         # unchanged leaves the row, and its computed_at, alone.
         compare_fields=PROJECTION_FIGURES,
     )
-    # Plans that no longer run in a month of the horizon lose that month's projection.
-    stale = reduce(
-        or_, (Q(month=month) & ~Q(plan_id__in=active_plan_ids.get(month, [])) for month in horizon)
-    )
-    Projection.objects.filter(Q(team_id__in=ids) & stale).delete()
+    # A plan that does not run in a month of the horizon (any more) has no projection for it;
+    # a deleted plan's projections went with it.
+    for month, plan_ids in inactive_plan_ids.items():
+        Projection.objects.filter(month=month, plan_id__in=plan_ids).delete()
 
 
 @dataclass(frozen=True)

@@ -371,3 +371,38 @@ def test_a_notification_is_never_tried_more_than_its_attempts(team):
     assert notification_claim(notification_id=notification.pk) is None
     notification.refresh_from_db()
     assert notification.state == "failed"
+
+
+@pytest.mark.postgres
+def test_it_leaves_projections_whose_figures_did_not_change_alone(team):
+    thumbnails, posters = plan(team), plan(team, name="Posters", images_per_month=500)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+    first = dict(Projection.objects.values_list("pk", "computed_at"))
+
+    services.plan_update(plan=posters, images_per_month=800)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    after = Projection.objects.all()
+    assert {p.pk for p in after} == set(first)
+    for projection in after:
+        if projection.plan_id == thumbnails.pk:
+            assert projection.computed_at == first[projection.pk]  # same figures: not rewritten
+        else:
+            assert projection.computed_at > first[projection.pk]
+
+
+@pytest.mark.postgres
+def test_the_migration_leaves_room_in_the_pages_of_the_rewritten_tables(db):
+    from importlib import import_module
+
+    from django.db import connection
+
+    migration = import_module("budgets.migrations.0002_projection_lean_indexes")
+    with connection.schema_editor() as editor:
+        migration.set_fillfactors(None, editor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)", [list(migration.FILLFACTORS)]
+        )
+        options = dict(cursor.fetchall())
+    assert options == {table: [f"fillfactor={value}"] for table, value in migration.FILLFACTORS.items()}
