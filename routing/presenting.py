@@ -4,7 +4,6 @@ One function for the quote endpoint and for the recommendations the recompute
 stores, so both read the same, rounded only here, at the edge.
 """
 
-from decimal import Decimal
 from typing import Any
 
 from catalog import money
@@ -23,23 +22,24 @@ _COST_FIELDS = (
 )
 
 
-def _text(value: Decimal | None, rounder) -> str | None:
-    return None if value is None else str(rounder(value))
+_NO_COST = {name: None for name, _, _ in _COST_FIELDS}
 
 
 def option_as_dict(option: ModelOption) -> dict[str, Any]:
     cost = option.cost
+    break_even = option.break_even_rejection_rate
     return {
         "model": option.model,
         "eligible": option.eligible,
         "reasons": list(option.reasons),
         "warnings": list(option.warnings),
         "rejection_rate": str(money.rate(option.rejection_rate)),
-        **{
-            name: None if cost is None else _text(getattr(cost, attribute), rounder)
-            for name, attribute, rounder in _COST_FIELDS
-        },
-        "break_even_rejection_rate": _text(option.break_even_rejection_rate, money.rate),
+        **(
+            _NO_COST
+            if cost is None
+            else {name: str(rounder(getattr(cost, attribute))) for name, attribute, rounder in _COST_FIELDS}
+        ),
+        "break_even_rejection_rate": None if break_even is None else str(money.rate(break_even)),
     }
 
 
