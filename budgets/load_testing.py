@@ -138,9 +138,15 @@ class Gunicorn:
         try:
             self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            self._kill()
+        except KeyboardInterrupt:  # a second Ctrl-C: no more patience
+            self._kill()
+            raise
+
+    def _kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
     def log_tail(self, lines: int = 30) -> str:
         try:

@@ -24,7 +24,7 @@ LABELS = {
     "POST /api/v1/quote/",
 }
 FIGURES = {"requests", "errors", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
-KEYS = {"users", "requests", "errors", "requests_per_second", "overall", "endpoints", "server", "population"}
+KEYS = {"users", "requests", "errors", "requests_per_second", "overall", "endpoints", "server", "machine"}
 
 
 def test_it_serves_with_gunicorn_drives_every_endpoint_and_prints_one_json_line(transactional_db, tmp_path):
@@ -34,6 +34,7 @@ def test_it_serves_with_gunicorn_drives_every_endpoint_and_prints_one_json_line(
         "load_test",
         users=2,
         duration=3,
+        requests=90,
         warmup=0,
         teams=3,
         plans_per_team=2,
@@ -45,6 +46,7 @@ def test_it_serves_with_gunicorn_drives_every_endpoint_and_prints_one_json_line(
     result = json.loads(out.getvalue().strip().splitlines()[-1])
     assert set(result) >= KEYS
     assert (result["users"], result["errors"]) == (2, 0)
+    assert 0 < result["requests"] <= 90
     assert set(result["endpoints"]) == LABELS
     for figures in [result["overall"], *result["endpoints"].values()]:
         assert set(figures) == FIGURES

@@ -90,9 +90,17 @@ class Command(BaseCommand):
         call_command("load_catalog", stdout=self.stdout if options["verbosity"] > 1 else _Discard())
         users = self._populate(options)
         log_path = Path(options["server_log"] or tempfile.mkstemp(prefix="spendlane-load-", suffix=".log")[1])
-        with _sigterm_as_exit():
-            figures = self._run(users=users, log_path=log_path, options=options)
+        try:
+            with _sigterm_as_exit():
+                figures = self._run(users=users, log_path=log_path, options=options)
+        except KeyboardInterrupt:
+            raise CommandError(f"Interrupted; gunicorn stopped (log: {log_path}).", returncode=130) from None
         self.stdout.write(figures_table(figures))
+        machine = figures["machine"]
+        self.stdout.write(
+            f"Machine: {machine['cpus']} CPUs, load average {machine['load_average_1m_before']} before, "
+            f"{machine['load_average_1m_after']} after (this run included)."
+        )
         self.stdout.write(f"gunicorn's log: {log_path}")
         self.stdout.write(json.dumps(figures))
         if figures["errors"] or figures["warmup"]["errors"]:
@@ -127,7 +135,7 @@ class Command(BaseCommand):
         random.seed(options["seed"])
         accounts = []
         for n in range(options["users"]):
-            user, _ = get_user_model().objects.get_or_create(
+            user, _ = get_user_model().objects.update_or_create(
                 username=f"{USER_PREFIX}{n}", defaults={"email": f"{USER_PREFIX}{n}@example.com"}
             )
             token, _ = services.api_token_create(user=user)
@@ -192,6 +200,7 @@ class Command(BaseCommand):
             f"after a warm-up of {options['warmup']:g} s."
         )
         common = {"port": server.port, "users": users, "visit": visit, "timeout": options["timeout"]}
+        load_before = os.getloadavg()[0]
         with server:
             warmup = None
             if options["warmup"]:
@@ -216,6 +225,12 @@ class Command(BaseCommand):
                 "conn_max_age": int(CONN_MAX_AGE),
             },
             "population": {"teams": options["teams"], "plans_per_team": options["plans_per_team"]},
+            # The machine may be shared: how busy it was, this run included, before and after.
+            "machine": {
+                "cpus": os.cpu_count(),
+                "load_average_1m_before": round(load_before, 2),
+                "load_average_1m_after": round(os.getloadavg()[0], 2),
+            },
         }
         return figures
 
