@@ -89,7 +89,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_catalog", stdout=self.stdout if options["verbosity"] > 1 else _Discard())
         users = self._populate(options)
-        log_path = Path(options["server_log"] or tempfile.mkstemp(prefix="spendlane-load-", suffix=".log")[1])
+        log_path = Path(options["server_log"] or _temporary_file(prefix="spendlane-load-", suffix=".log"))
         try:
             with _sigterm_as_exit():
                 figures = self._run(users=users, log_path=log_path, options=options)
@@ -241,6 +241,12 @@ def database_url(db: dict) -> str:
     password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
     auth = f"{user}{password}@" if user else ""
     return f"postgres://{auth}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
+
+
+def _temporary_file(**names: str) -> str:
+    handle, path = tempfile.mkstemp(**names)
+    os.close(handle)
+    return path
 
 
 @contextmanager
