@@ -27,19 +27,16 @@ from django.utils import timezone
 from budgets.models import (
     Alert,
     AlertNotification,
-    AlertThreshold,
-    Budget,
-    Membership,
     Projection,
     RecomputeMark,
-    RetryStatistic,
     Team,
     WorkloadPlan,
 )
 from budgets.months import months_from
-from budgets.recompute import CHUNK_SIZE, teams_recompute
+from budgets.recompute import CHUNK_SIZE
+from budgets.scratch import scratch_teams_fill, scratch_teams_recompute
 from catalog.costing import PriceNotListed, Workload, workload_cost
-from catalog.models import CatalogVersion, ImageModel
+from catalog.models import CatalogVersion
 from catalog.selectors import catalog_version_in_force, catalog_version_pricing
 from catalog.services import (
     CellChanges,
@@ -50,8 +47,6 @@ from catalog.services import (
 from config.celery_app import app as celery_app
 
 PREFIX = "bench-"
-SIZES = ["1024x1024", "1024x1536", "1536x1024"]
-QUALITIES = ["low", "medium", "high"]
 
 
 class QueryCounter:
@@ -146,66 +141,10 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result))
 
     def _fill(self, *, teams: int, plans_per_team: int) -> None:
-        with transaction.atomic():
-            Team.objects.filter(slug__startswith=PREFIX).delete()
-            user, _ = get_user_model().objects.get_or_create(
-                username="benchmark-owner", defaults={"email": "benchmark-owner@example.com"}
-            )
-            created = Team.objects.bulk_create(
-                Team(
-                    name=f"Benchmark team {n}",
-                    slug=f"{PREFIX}{n}",
-                    tier=random.choice(["tier1", "tier2", "tier3", "tier4", "tier5"]),
-                    org_verified=random.random() < 0.7,
-                )
-                for n in range(teams)
-            )
-            Membership.objects.bulk_create(Membership(team=t, user=user, role="owner") for t in created)
-            Budget.objects.bulk_create(
-                Budget(team=t, monthly_amount=Decimal(random.choice([50, 200, 1000, 5000, 20000])))
-                for t in created
-            )
-            AlertThreshold.objects.bulk_create(
-                AlertThreshold(team=t, percent=p) for t in created for p in (80, 100)
-            )
-            first_month = months_from(timezone.localdate(), 1)[0]
-            WorkloadPlan.objects.bulk_create(
-                (
-                    WorkloadPlan(
-                        team=t,
-                        name=f"Plan {n}",
-                        images_per_month=random.choice([500, 2_000, 10_000, 50_000, 250_000]),
-                        size=random.choice(SIZES),
-                        quality=random.choice(QUALITIES),
-                        mode=random.choice(["interactive", "batch"]),
-                        prompt_tokens=random.choice([0, 0, 150, 800]),
-                        input_images=random.choice([0, 0, 1]),
-                        tokens_per_input_image=random.choice([0, 500]),
-                        cached_input_share=Decimal(random.choice(["0", "0.25"])),
-                        rejection_rate=Decimal(random.choice(["0", "0.05", "0.15", "0.3"])),
-                        cost_per_rejected_image=Decimal(random.choice(["0", "0.02", "0.5"])),
-                        start_month=first_month,
-                    )
-                    for t in created
-                    for n in range(plans_per_team)
-                ),
-                batch_size=5000,
-            )
-            models = list(ImageModel.objects.all())
-            today = timezone.localdate()
-            RetryStatistic.objects.bulk_create(
-                RetryStatistic(
-                    team=t,
-                    model=random.choice(models),
-                    period_start=today - datetime.timedelta(days=30),
-                    period_end=today,
-                    attempts=(attempts := random.randint(10, 5000)),
-                    accepted=random.randint(attempts // 2, attempts),
-                )
-                for t in created
-                for _ in range(2)
-            )
-            RecomputeMark.objects.all().delete()
+        owner, _ = get_user_model().objects.get_or_create(
+            username="benchmark-owner", defaults={"email": "benchmark-owner@example.com"}
+        )
+        scratch_teams_fill(prefix=PREFIX, teams=teams, plans_per_team=plans_per_team, owners=[owner])
 
     def _price_change(self, base: CatalogVersion) -> CatalogVersion:
         draft = catalog_version_draft_create(
@@ -224,9 +163,7 @@ class Command(BaseCommand):
         return draft
 
     def _recompute_in_process(self, team_ids: list[int]) -> None:
-        team_ids.sort()
-        for start in range(0, len(team_ids), CHUNK_SIZE):
-            teams_recompute(team_ids=team_ids[start : start + CHUNK_SIZE])
+        scratch_teams_recompute(team_ids)
 
     @staticmethod
     def _worker_peak_rss_mb() -> float | None:
