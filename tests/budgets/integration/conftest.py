@@ -4,7 +4,10 @@ The worker is a separate process, so the tests use ``transactional_db``: it sees
 only what the test process committed, and what it writes is read back here by
 polling (``wait_until``). The test process itself queues to the same Redis
 (``broker``); the worker mails into a folder (``mailbox``) and posts webhooks to a
-local receiver (``webhook_receiver``).
+local receiver (``webhook_receiver``). A test that breaks a service breaks one of its
+own: a Redis it may crash (``private_redis``, with a ``broker_url`` fixture pointing
+at it), a proxy in front of PostgreSQL it may make drop and refuse connections
+(``postgres_proxy``).
 """
 
 import contextlib
@@ -23,18 +26,20 @@ import pytest
 import redis
 
 from config.celery_app import app as celery_app
+from conftest import need_service
 from tests.budgets.integration.support import (
+    DIE_WITH_THE_TESTS,
     LEASE_SECONDS,
     Mailbox,
+    PostgresProxy,
+    PrivateRedis,
     WebhookReceiver,
+    database_address,
     wait_until,
     worker_database_url,
 )
 
 CELERY = str(Path(sys.executable).with_name("celery"))
-# Should pytest itself be killed (a CI timeout), its workers go too instead of lingering on the
-# test database; fixture teardown kills them in every other case.
-DIE_WITH_THE_TESTS = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
 
@@ -112,13 +117,19 @@ class Broker:
 
 
 @pytest.fixture
-def broker(transactional_db, seed_catalog, settings) -> Iterator[Broker]:
+def broker_url(settings) -> str:
+    """The Redis of ``broker`` and of the workers: the test Redis (a module may override this)."""
+    return settings.TEST_REDIS_URL
+
+
+@pytest.fixture
+def broker(transactional_db, seed_catalog, settings, broker_url) -> Iterator[Broker]:
     """Queue to the test Redis instead of running jobs in-process.
 
     The seed catalog is published before, in-process: its announcement must not
     reach the worker as a second fan-out of whatever the test marks stale.
     """
-    broker = Broker(settings.TEST_REDIS_URL)
+    broker = Broker(broker_url)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = broker.url
     settings.CELERY_TASK_DEFAULT_QUEUE = broker.queue
@@ -128,7 +139,39 @@ def broker(transactional_db, seed_catalog, settings) -> Iterator[Broker]:
     broker.come_back()
     yield broker
     _point_celery_at(original[0], eager=original[1], queue=original[2])
-    broker.clean_up()
+    # A Redis of the test's own that it left crashed holds nothing to clean up.
+    with contextlib.suppress(redis.ConnectionError):
+        broker.clean_up()
+
+
+# --- Services a test may break ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_redis(tmp_path, request) -> Iterator[PrivateRedis]:
+    """A Redis of this test alone, which it may crash and restart; killed at teardown."""
+    if not shutil.which("redis-server"):
+        need_service("redis-server is not installed (apt-get install redis-server)")
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = PrivateRedis(directory=directory)
+    try:
+        yield server.start()
+    finally:
+        server.close()
+        if request.node.stash.get(_FAILED, False):
+            print(f"--- private redis-server ---\n{server.log()[-3000:]}")
+
+
+@pytest.fixture
+def postgres_proxy(transactional_db) -> Iterator[PostgresProxy]:
+    """A proxy in front of the test database that the test can make drop and refuse connections;
+    give a worker ``worker_database_url(address=postgres_proxy.address)``. Closed at teardown."""
+    proxy = PostgresProxy(upstream=database_address())
+    try:
+        yield proxy.come_back()
+    finally:
+        proxy.close()
 
 
 # --- Where the worker's email and webhooks go --------------------------------------------------------
@@ -215,7 +258,8 @@ class Worker:
 
 @pytest.fixture
 def start_worker(transactional_db, broker, mailbox, tmp_path, request) -> Iterator[Callable[..., Worker]]:
-    """Start real workers on the test Redis and the test database; all are killed at teardown."""
+    """Start real workers on the test Redis and the test database (or ``database_url``, say through a
+    proxy); all are killed at teardown."""
     workers: list[Worker] = []
     environment = {
         key: value
@@ -233,10 +277,10 @@ def start_worker(transactional_db, broker, mailbox, tmp_path, request) -> Iterat
         PYTHONUNBUFFERED="1",
     )
 
-    def start(*, concurrency: int = 2, wait: bool = True) -> Worker:
+    def start(*, concurrency: int = 2, wait: bool = True, database_url: str | None = None) -> Worker:
         worker = Worker(
             log_path=tmp_path / f"worker-{len(workers) + 1}.log",
-            env=environment,
+            env={**environment, "DATABASE_URL": database_url or environment["DATABASE_URL"]},
             queue=broker.queue,
             concurrency=concurrency,
         )
