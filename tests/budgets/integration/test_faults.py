@@ -1,0 +1,79 @@
+"""The pipeline when its services fail under it: Redis restarted empty during a publish's fan-out.
+
+A real ``celery -A config worker`` recomputes a publish's fan-out over 300 teams; in the middle, a
+service it depends on fails. Once the worker has done what it could and the sweep has run (what beat
+does every minute), every team is exactly as a clean recompute leaves it, no mark is left, and every
+alert opening was notified exactly once, by email and webhook.
+
+Every test of this module runs on a Redis of its own (``private_redis``), which it may crash.
+"""
+
+import pytest
+
+from budgets.models import AlertNotification
+from tests.budgets.integration.support import (
+    LOAD_TEAMS,
+    assert_done_once,
+    jobs_in_hand,
+    load_many_teams_and_fan_out,
+    marks_left,
+    pipeline_state,
+    publish_prices,
+    settled,
+    sweep_once_due,
+    this_month,
+    wait_until,
+)
+from tests.catalog.factories import StaffFactory
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def broker_url(private_redis) -> str:
+    return private_redis.url
+
+
+def publish_a_price_change() -> None:
+    """Staff publish a dearer gpt-image-1-mini (0.012 a square medium image): the worker hears of it
+    and fans the recompute of every team out in six chunks. Every 20th team is still over budget."""
+    publish_prices(
+        staff=StaffFactory(username="stella"),
+        effective_from=this_month(),
+        prices=[{"model": "gpt-image-1-mini", "quality": "medium", "size": "1024x1024", "price": "0.012"}],
+    )
+
+
+def test_redis_restarted_empty_during_a_publish_fan_out_loses_no_team_and_notifies_each_opening_once(
+    private_redis, start_worker, broker, mailbox, webhook_receiver
+):
+    team_ids, worker = load_many_teams_and_fan_out(
+        start_worker, webhook_receiver, fan_out=publish_a_price_change
+    )
+
+    # Redis crashes while the worker runs two chunks; the three chunks not yet taken and the
+    # notifications of the committed one were in its queue. It comes back empty (no persistence).
+    private_redis.crash()
+    wait_until(
+        lambda: "Connection to broker lost" in worker.log(),
+        describe=lambda: f"the worker did not notice:\n{worker.log()[-3000:]}",
+    )
+    private_redis.start()
+
+    # The worker reconnects by itself and finishes the chunks it was running...
+    wait_until(
+        lambda: worker.log().count("Connected to redis://") == 2,
+        describe=lambda: f"the worker did not reconnect:\n{worker.log()[-3000:]}",
+    )
+    wait_until(
+        lambda: jobs_in_hand(worker.log()) == 0 and broker.idle(),
+        describe=lambda: pipeline_state(broker, worker),
+    )
+    assert worker.running()
+    # ... but what Redis lost stays undone, durably marked, until the sweep queues it again.
+    assert 0 < marks_left() < LOAD_TEAMS
+    assert AlertNotification.objects.filter(state="pending", attempts=0).exists()
+    sweep_once_due()
+    wait_until(lambda: settled(broker), describe=lambda: pipeline_state(broker, worker))
+
+    assert_done_once(team_ids=team_ids, mailbox=mailbox, webhook_receiver=webhook_receiver)
