@@ -1,4 +1,5 @@
-"""The pipeline when its services fail under it: Redis restarted empty during a publish's fan-out.
+"""The pipeline when its services fail under it: Redis restarted empty during a publish's fan-out,
+PostgreSQL refusing connections for a few seconds during a recompute.
 
 A real ``celery -A config worker`` recomputes a publish's fan-out over 300 teams; in the middle, a
 service it depends on fails. Once the worker has done what it could and the sweep has run (what beat
@@ -8,9 +9,12 @@ alert opening was notified exactly once, by email and webhook.
 Every test of this module runs on a Redis of its own (``private_redis``), which it may crash.
 """
 
+import time
+
 import pytest
 
 from budgets.models import AlertNotification
+from config.celery_app import app as celery_app
 from tests.budgets.integration.support import (
     LOAD_TEAMS,
     assert_done_once,
@@ -19,10 +23,12 @@ from tests.budgets.integration.support import (
     marks_left,
     pipeline_state,
     publish_prices,
+    retries_and_failures,
     settled,
     sweep_once_due,
     this_month,
     wait_until,
+    worker_database_url,
 )
 from tests.catalog.factories import StaffFactory
 
@@ -73,6 +79,45 @@ def test_redis_restarted_empty_during_a_publish_fan_out_loses_no_team_and_notifi
     # ... but what Redis lost stays undone, durably marked, until the sweep queues it again.
     assert 0 < marks_left() < LOAD_TEAMS
     assert AlertNotification.objects.filter(state="pending", attempts=0).exists()
+    sweep_once_due()
+    wait_until(lambda: settled(broker), describe=lambda: pipeline_state(broker, worker))
+
+    assert_done_once(team_ids=team_ids, mailbox=mailbox, webhook_receiver=webhook_receiver)
+
+
+# Long enough for every job that runs meanwhile to fail and retry; what the task's backoff, which is
+# random, does not cover, the sweep does.
+OUTAGE_SECONDS = 3
+
+
+def test_postgresql_refusing_connections_for_seconds_mid_recompute_loses_nothing_and_sends_nothing_twice(
+    postgres_proxy, start_worker, broker, mailbox, webhook_receiver
+):
+    team_ids, worker = load_many_teams_and_fan_out(
+        start_worker,
+        webhook_receiver,
+        fan_out=publish_a_price_change,
+        database_url=worker_database_url(address=postgres_proxy.address),
+    )
+
+    # The database goes away under the chunks being recomputed (their connections drop, their
+    # transactions roll back) and refuses every connection for a few seconds: the chunks taken
+    # meanwhile, and the notifications queued behind them, fail at once.
+    wait_until(lambda: postgres_proxy.open_connections > 0)
+    assert postgres_proxy.go_down() > 0
+    time.sleep(OUTAGE_SECONDS)
+    postgres_proxy.come_back()
+
+    # The worker lives on, and every job that failed is retried with backoff until it gets through...
+    wait_until(lambda: broker.idle(), describe=lambda: pipeline_state(broker, worker))
+    assert worker.running()
+    assert "WorkerLostError" not in worker.log()
+    retries, failures = retries_and_failures(worker.log())
+    assert any(task == "budgets.tasks.teams_recompute" for task, _ in retries), worker.log()[-3000:]
+    # ... or, the rare one whose random backoff all fell in the outage, until its retries ran out:
+    # no job fails for good on an error its task does not retry. Its team is left to the sweep.
+    for task, job in failures:
+        assert retries[(task, job)] == celery_app.tasks[task].max_retries, (task, job)
     sweep_once_due()
     wait_until(lambda: settled(broker), describe=lambda: pipeline_state(broker, worker))
 
