@@ -97,7 +97,8 @@ def test_postgresql_refusing_connections_for_seconds_mid_recompute_loses_nothing
         start_worker,
         webhook_receiver,
         fan_out=publish_a_price_change,
-        database_url=worker_database_url(address=postgres_proxy.address),
+        # Persistent connections, as in production (.env.example).
+        env={"DATABASE_URL": worker_database_url(address=postgres_proxy.address), "CONN_MAX_AGE": "60"},
     )
 
     # The database goes away under the chunks being recomputed (their connections drop, their
@@ -122,3 +123,4 @@ def test_postgresql_refusing_connections_for_seconds_mid_recompute_loses_nothing
     wait_until(lambda: settled(broker), describe=lambda: pipeline_state(broker, worker))
 
     assert_done_once(team_ids=team_ids, mailbox=mailbox, webhook_receiver=webhook_receiver)
+
