@@ -9,6 +9,7 @@ alert opening was notified exactly once, by email and webhook.
 Every test of this module runs on a Redis of its own (``private_redis``), which it may crash.
 """
 
+import json
 import time
 
 import pytest
@@ -124,3 +125,21 @@ def test_postgresql_refusing_connections_for_seconds_mid_recompute_loses_nothing
 
     assert_done_once(team_ids=team_ids, mailbox=mailbox, webhook_receiver=webhook_receiver)
 
+
+def test_the_web_server_answers_its_next_request_after_postgresql_dropped_its_persistent_connection(
+    postgres_proxy, start_web_server
+):
+    web = start_web_server(
+        env={"DATABASE_URL": worker_database_url(address=postgres_proxy.address), "CONN_MAX_AGE": "60"}
+    )
+    assert web.get("/healthz")[0] == 200
+    assert postgres_proxy.open_connections == 1  # kept for the next request
+
+    # PostgreSQL restarts between two requests: the connection the web process keeps is dead.
+    postgres_proxy.go_down()
+    postgres_proxy.come_back()
+
+    status, body = web.get("/healthz")
+    assert status == 200, body  # a load balancer would have taken the server out on a 503
+    assert json.loads(body)["checks"]["database"] == "ok"
+    assert postgres_proxy.open_connections == 1
