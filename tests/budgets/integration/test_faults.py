@@ -6,7 +6,10 @@ service it depends on fails. Once the worker has done what it could and the swee
 does every minute), every team is exactly as a clean recompute leaves it, no mark is left, and every
 alert opening was notified exactly once, by email and webhook.
 
-Every test of this module runs on a Redis of its own (``private_redis``), which it may crash.
+The web server, which keeps its database connection between requests in production, must likewise
+answer its next request after PostgreSQL dropped that connection.
+
+The pipeline tests of this module run on a Redis of their own (``private_redis``), which they may crash.
 """
 
 import json
