@@ -73,7 +73,10 @@ def upsert(
             f"SELECT {column_list} FROM {table} WITH NO DATA"
         )
         raw = cursor.cursor  # psycopg's own cursor, for COPY
-        with raw.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
+        # Django wraps only the methods of its own cursor: without this, a connection lost during the
+        # COPY raises psycopg's OperationalError, which the tasks do not retry, and Django would not
+        # know the connection is broken.
+        with connection.wrap_database_errors, raw.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
             for row in rows:
                 values = [row.get(name) for name in attnames]
                 for index in json_columns:

@@ -2,7 +2,8 @@
 
 Every task is ``acks_late`` with ``reject_on_worker_lost`` (a job whose worker
 dies goes back to the queue), retries only transient database and broker
-errors, with backoff and a bound, and has time limits.
+errors (and a notification its failed deliveries), with backoff and a bound,
+and has time limits.
 """
 
 import logging
@@ -46,11 +47,14 @@ def horizon_roll() -> int:
     return recompute.horizon_roll()
 
 
+# A notification counts its delivery attempts itself (the first and its retries); on top of those,
+# its job is retried for transient errors as often as the other jobs.
+DELIVERY = {**COMMON, "max_retries": notifications.MAX_DELIVERY_ATTEMPTS - 1 + COMMON["max_retries"]}
+
+
 @shared_task(
     bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=notifications.MAX_DELIVERY_ATTEMPTS - 1,
+    **DELIVERY,
     time_limit=60,
     soft_time_limit=45,
 )
@@ -61,8 +65,8 @@ def alert_notification_deliver(self, notification_id: int) -> str:
     try:
         notifications.notification_deliver(notification=notification)
     except notifications.DeliveryFailed as failure:
-        if self.request.retries >= self.max_retries:
+        if notification.attempts >= notifications.MAX_DELIVERY_ATTEMPTS:
             notifications.notification_give_up(notification_id=notification_id, error=str(failure))
             return "failed"
-        raise self.retry(countdown=min(2 ** (self.request.retries + 1), 300)) from failure
+        raise self.retry(countdown=min(2**notification.attempts, 300)) from failure
     return "sent"

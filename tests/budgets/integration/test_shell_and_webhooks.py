@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
-from budgets import tasks
+from budgets import notifications, tasks
 from budgets.models import Alert, AlertNotification, Projection, RecomputeMark, WebhookDelivery
 from config.celery_app import app as celery_app
 from tests.budgets.factories import TeamFactory
@@ -141,11 +142,35 @@ def test_a_webhook_that_keeps_failing_is_given_up_after_the_last_retry(
 
     assert result.get() == "failed"
     notification.refresh_from_db()
-    retries = tasks.alert_notification_deliver.max_retries
+    attempts = notifications.MAX_DELIVERY_ATTEMPTS
     assert (notification.state, notification.attempts, notification.last_error) == (
         "failed",
-        retries + 1,
+        attempts,
         "HTTP 500",
     )
-    assert WebhookDelivery.objects.filter(notification=notification).count() == retries + 1
-    assert len(webhook_receiver.requests) == retries + 1
+    assert WebhookDelivery.objects.filter(notification=notification).count() == attempts
+    assert len(webhook_receiver.requests) == attempts
+
+
+def test_a_notification_that_loses_its_database_connection_is_retried_and_sent_once(
+    db, webhook_receiver, retries_in_process, monkeypatch
+):
+    notification = webhook_notification(webhook_receiver.url)
+    claim = notifications.notification_claim
+    claims = []
+
+    def connection_lost_at_first(**kwargs):
+        claims.append(kwargs)
+        if len(claims) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return claim(**kwargs)
+
+    monkeypatch.setattr(notifications, "notification_claim", connection_lost_at_first)
+
+    result = tasks.alert_notification_deliver.apply(args=[notification.pk])
+
+    assert result.get() == "sent"
+    assert len(claims) == 2
+    notification.refresh_from_db()
+    assert (notification.state, notification.attempts) == ("sent", 1)  # a lost connection is no attempt
+    assert [r.answered for r in webhook_receiver.requests] == [200]

@@ -7,7 +7,6 @@ Redis, as the web process does; every wait is bounded and polls the database.
 import contextlib
 import datetime
 import os
-import re
 import signal
 import time
 from collections import Counter
@@ -17,35 +16,35 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from budgets import services, tasks
+from budgets import services
 from budgets.models import (
     Alert,
     AlertNotification,
     PlanRecommendation,
     Projection,
     RecomputeMark,
-    Team,
     TeamMonth,
     WebhookDelivery,
 )
 from budgets.months import add_months
-from budgets.recompute import recompute_queue_marked, recompute_sweep
+from budgets.recompute import recompute_sweep
 from catalog.models import ImageModel
-from catalog.selectors import catalog_version_in_force
-from catalog.services import (
-    CellChanges,
-    catalog_version_draft_create,
-    catalog_version_draft_update,
-    catalog_version_publish,
-)
 from tests.budgets.factories import UserFactory
 from tests.budgets.integration.support import (
     LEASE_SECONDS,
-    alert_subject,
-    derived_rows,
+    LOAD_TEAMS,
+    accepted_webhooks_per_opening,
+    assert_done_once,
+    assert_every_webhook_signed,
+    expected_mail,
+    load_many_teams_and_fan_out,
     marks_left,
-    recompute_in_process_rows,
-    teams_bulk_create,
+    owners_emails,
+    pipeline_state,
+    publish_prices,
+    settled,
+    sweep_once_due,
+    this_month,
     wait_until,
 )
 from tests.catalog.factories import StaffFactory
@@ -55,70 +54,8 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 D = Decimal
 
 
-def this_month() -> datetime.date:
-    return timezone.localdate().replace(day=1)
-
-
 def horizon() -> list[datetime.date]:
     return [add_months(this_month(), n) for n in range(3)]
-
-
-def pipeline_state(broker, worker, *, lost: set[bytes] = frozenset()) -> str:
-    """What is still under way, for a wait that timed out."""
-    states = Counter(AlertNotification.objects.values_list("state", flat=True))
-    return (
-        f"marks left: {marks_left()}, notifications: {dict(states)}, queued: {broker.queued()}, "
-        f"unacknowledged: {len(broker.unacknowledged() - lost)}\n{worker.log()[-3000:]}"
-    )
-
-
-def settled(broker, *, lost: set[bytes] = frozenset()) -> bool:
-    """No team is stale, no notification waits, and no live worker holds a job (not even a retry)."""
-    return (
-        not RecomputeMark.objects.exists()
-        and not AlertNotification.objects.exclude(state=AlertNotification.State.SENT).exists()
-        and broker.idle(lost=lost)
-    )
-
-
-def publish_prices(*, staff, prices: list[dict], effective_from: datetime.date):
-    """What staff do in the admin or the API: clone the version in force, change cells, publish."""
-    draft = catalog_version_draft_create(
-        created_by=staff,
-        clone_from=catalog_version_in_force(on=effective_from),
-        label=f"Repriced {effective_from}",
-        effective_from=effective_from,
-    )
-    catalog_version_draft_update(version=draft, changes=CellChanges(image_prices=tuple(prices)))
-    return catalog_version_publish(version=draft, published_by=staff)
-
-
-def owners_emails(team: Team) -> list[str]:
-    return sorted(team.memberships.filter(role="owner").values_list("user__email", flat=True))
-
-
-def expected_mail() -> Counter:
-    """One email per owner per alert opening."""
-    expected: Counter = Counter()
-    for alert in Alert.objects.select_related("team"):
-        for email in owners_emails(alert.team):
-            expected[(email, alert_subject(alert.team, alert))] += alert.openings
-    return expected
-
-
-def accepted_webhooks_per_opening(receiver) -> Counter:
-    return Counter(
-        (r.payload["team"], r.payload["alert"]["id"], r.payload["alert"]["opening"])
-        for r in receiver.accepted()
-    )
-
-
-def assert_every_webhook_signed(receiver) -> None:
-    secrets = dict(Team.objects.values_list("slug", "webhook_secret"))
-    assert receiver.requests
-    for request in receiver.requests:
-        assert request.signed_with(secrets[request.payload["team"]]), request.headers
-        assert request.headers["content-type"] == "application/json"
 
 
 # --- 1. A staff publish moves several teams -------------------------------------------------------
@@ -220,51 +157,6 @@ def test_it_moves_projections_recommendations_and_alerts_of_several_teams_after_
 
 # --- 2. A worker killed in the middle of a recompute ----------------------------------------------
 
-LOAD_TEAMS = 300  # six chunks of 50 teams
-LOAD_PLANS = 20  # 1,000 plans a chunk: long enough to be caught in the middle
-RECEIVED_CHUNK = re.compile(r"Task budgets\.tasks\.teams_recompute\[[0-9a-f-]+\] received")
-
-
-def load_many_teams_and_fan_out(start_worker, webhook_receiver):
-    """300 teams of 20 plans of 110.00; every 20th is over its 2,000.00 (80% and 100%, three months).
-    Returns their ids and the worker, once it took its third chunk of the fan-out: one chunk
-    committed, the third has just started, far from its commit."""
-    worker = start_worker(wait=False)
-    team_ids = teams_bulk_create(
-        count=LOAD_TEAMS,
-        plans_per_team=LOAD_PLANS,
-        budget_for=lambda i: D("2000") if i % 20 == 0 else D("10000"),
-        webhook_url=webhook_receiver.url,
-        start_month=this_month(),
-    )
-    worker.wait_ready()
-    recompute_queue_marked()  # the fan-out of a publish: six chunks
-    wait_until(
-        lambda: len(RECEIVED_CHUNK.findall(worker.log())) >= 3,
-        interval=0.01,
-        describe=lambda: f"no third chunk started:\n{worker.log()[-3000:]}",
-    )
-    return team_ids, worker
-
-
-def assert_done_once(*, team_ids, mailbox, webhook_receiver) -> None:
-    """Every team as a clean recompute leaves it; one notification, email and webhook per opening."""
-    rows = derived_rows()
-    assert rows == recompute_in_process_rows(team_ids)
-    assert len(rows["projections"]) == LOAD_TEAMS * LOAD_PLANS * 3
-    alerts = Alert.objects.select_related("team")
-    assert alerts.count() == LOAD_TEAMS // 20 * 6
-    assert set(alerts.values_list("state", "openings")) == {("open", 1)}
-    assert sorted(
-        AlertNotification.objects.values_list("alert_id", "channel", "state", "attempts")
-    ) == sorted((alert.pk, channel, "sent", 1) for alert in alerts for channel in ("email", "webhook"))
-    assert mailbox.per_recipient_and_subject() == expected_mail()
-    assert accepted_webhooks_per_opening(webhook_receiver) == Counter(
-        {(alert.team.slug, alert.pk, 1): 1 for alert in alerts}
-    )
-    assert len(webhook_receiver.requests) == WebhookDelivery.objects.count() == alerts.count()
-    assert_every_webhook_signed(webhook_receiver)
-
 
 def test_a_worker_killed_mid_recompute_leaves_nothing_undone_or_sent_twice_once_the_sweep_ran(
     start_worker, broker, mailbox, webhook_receiver
@@ -289,21 +181,6 @@ def test_a_worker_killed_mid_recompute_leaves_nothing_undone_or_sent_twice_once_
     wait_until(lambda: settled(broker, lost=lost), describe=lambda: pipeline_state(broker, worker, lost=lost))
 
     assert_done_once(team_ids=team_ids, mailbox=mailbox, webhook_receiver=webhook_receiver)
-
-
-def sweep_once_due() -> None:
-    """What beat does every minute, once every mark and unsent notification is past the lease: queue
-    the sweep, which queues again their jobs (lost with a dead worker, or never queued at all)."""
-    lease = datetime.timedelta(seconds=LEASE_SECONDS)
-    wait_until(
-        lambda: (
-            not RecomputeMark.objects.filter(queued_at__gt=timezone.now() - lease).exists()
-            and not AlertNotification.objects.filter(
-                state="pending", created_at__gt=timezone.now() - lease
-            ).exists()
-        )
-    )
-    tasks.recompute_sweep.delay()
 
 
 def pool_processes(worker) -> list[int]:
