@@ -30,7 +30,7 @@ def test_a_connection_lost_during_the_copy_is_an_error_the_tasks_retry(
 
     # The server ends this connection (as a restart or a failover does) while the projections stream
     # in through COPY: psycopg's own cursor, which Django does not wrap.
-    def terminated_first(value, original=bulk.Jsonb):
+    def terminated_first(value, original=bulk.Jsonb, **options):
         other = connections.create_connection("default")
         try:
             with other.cursor() as cursor:
@@ -38,7 +38,7 @@ def test_a_connection_lost_during_the_copy_is_an_error_the_tasks_retry(
         finally:
             other.close()
         monkeypatch.setattr(bulk, "Jsonb", original)
-        return original(value)
+        return original(value, **options)
 
     monkeypatch.setattr(bulk, "Jsonb", terminated_first)
     with pytest.raises(OperationalError) as raised:
