@@ -218,6 +218,9 @@ class PlanRecommendation(models.Model):
     )
     recommended_model = models.CharField(max_length=100, blank=True)
     quote = models.JSONField()
+    # A digest of ``quote``: a recompute that comes to the same quote skips the row (see
+    # ``budgets.recompute``), so ``computed_at`` says when this quote was last written.
+    quote_digest = models.CharField(max_length=32, blank=True)
     computed_at = models.DateTimeField()
 
     def __str__(self) -> str:

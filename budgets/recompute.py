@@ -11,6 +11,7 @@ or twice at once, leaves the same rows and opens, and so notifies, nothing twice
 """
 
 import datetime
+import hashlib
 import logging
 import uuid
 from collections import defaultdict
@@ -20,6 +21,7 @@ from decimal import Decimal
 from functools import partial, reduce
 from operator import or_
 
+import orjson
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -60,6 +62,23 @@ from routing.quoting import Quote, RoutingConstraints, quote_workload
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 50
+# What pricing a plan reads of it (with its team, name and pinned model).
+PLAN_FIELDS_PRICED = (
+    "images_per_month",
+    "size",
+    "quality",
+    "mode",
+    "prompt_tokens",
+    "input_images",
+    "tokens_per_input_image",
+    "cached_input_share",
+    "rejection_rate",
+    "rejection_rates",
+    "cost_per_rejected_image",
+    "peak_images_per_minute",
+    "start_month",
+    "end_month",
+)
 PROJECTION_FIGURES = (
     "model",
     "output_cost",
@@ -381,7 +400,14 @@ def plan_outlooks(
 
 
 def teams_plans(ids: list[int]) -> list[WorkloadPlan]:
-    return list(WorkloadPlan.objects.filter(team_id__in=ids).select_related("pinned_model").order_by("pk"))
+    """The plans of these teams, with what pricing them reads (no timestamps: parsing a
+    thousand of them per chunk costs more than the rest of the row)."""
+    return list(
+        WorkloadPlan.objects.filter(team_id__in=ids)
+        .select_related("pinned_model")
+        .only(*PLAN_FIELDS_PRICED, "team_id", "name", "pinned_model__slug")
+        .order_by("pk")
+    )
 
 
 def _recompute_locked(
@@ -419,9 +445,9 @@ def _recompute_locked(
     _write_projections(rows=projection_rows, inactive_plan_ids=inactive_plan_ids)
     upsert(
         PlanRecommendation,
-        recommendation_rows,
+        _changed_recommendations(recommendation_rows),
         unique_fields=["plan"],
-        update_fields=["catalog_version", "recommended_model", "quote", "computed_at"],
+        update_fields=["catalog_version", "recommended_model", "quote", "quote_digest", "computed_at"],
     )
     opened, resolved, notification_ids = _write_months_and_alerts(
         teams=teams, horizon=horizon, team_totals=team_month_totals(outlooks), now=now
@@ -493,6 +519,26 @@ def _recommendation_row(outlook: PlanOutlook, version: CatalogVersion | None, no
         "quote": body,
         "computed_at": now,
     }
+
+
+def _changed_recommendations(rows: list[dict]) -> list[dict]:
+    """The rows whose quote differs from the stored one, each with its digest.
+
+    Most recomputes leave most quotes as they were (a price change effective later, an edit
+    of one plan); a quote is a kilobyte or more of JSON, and writing it costs the database
+    more than anything else the recompute writes. The digest is of the JSON as written.
+    """
+    stored = dict(
+        PlanRecommendation.objects.filter(plan_id__in=[row["plan_id"] for row in rows]).values_list(
+            "plan_id", "quote_digest"
+        )
+    )
+    changed = []
+    for row in rows:
+        digest = hashlib.blake2b(orjson.dumps(row["quote"]), digest_size=16).hexdigest()
+        if stored.get(row["plan_id"]) != digest:
+            changed.append({**row, "quote_digest": digest})
+    return changed
 
 
 def saving_by_switching(*, quote, pinned: str | None) -> str | None:

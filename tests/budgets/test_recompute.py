@@ -9,7 +9,7 @@ from django.core import mail
 from budgets import services
 from budgets.models import Alert, AlertNotification, PlanRecommendation, Projection, RecomputeMark, TeamMonth
 from budgets.months import months_from
-from budgets.recompute import PricesInForce, teams_recompute
+from budgets.recompute import PricesInForce, recompute_request, teams_recompute
 from catalog.services import (
     CellChanges,
     catalog_version_draft_create,
@@ -406,3 +406,46 @@ def test_the_migration_leaves_room_in_the_pages_of_the_rewritten_tables(db):
         )
         options = dict(cursor.fetchall())
     assert options == {table: [f"fillfactor={value}"] for table, value in migration.FILLFACTORS.items()}
+
+
+def test_it_rewrites_only_the_recommendations_whose_quote_changed(team):
+    thumbnails, posters = plan(team), plan(team, name="Posters", images_per_month=500)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+    first = {r.plan_id: r for r in PlanRecommendation.objects.all()}
+
+    services.plan_update(plan=posters, images_per_month=800)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    after = {r.plan_id: r for r in PlanRecommendation.objects.all()}
+    assert after[thumbnails.pk].computed_at == first[thumbnails.pk].computed_at
+    assert after[thumbnails.pk].quote == first[thumbnails.pk].quote
+    assert after[posters.pk].computed_at > first[posters.pk].computed_at
+    assert after[posters.pk].quote_digest != first[posters.pk].quote_digest
+    assert (
+        after[posters.pk].quote["options"][0]["total_cost"]
+        != first[posters.pk].quote["options"][0]["total_cost"]
+    )
+
+
+def test_its_queries_do_not_grow_with_the_plans_of_a_team(team, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import ImageModel
+
+    def recompute_queries() -> int:
+        recompute_request(team_ids=[team.pk], reason="test", queue=False)  # a mark, as every change leaves
+        with CaptureQueriesContext(connection) as queries:
+            teams_recompute(team_ids=[team.pk], today=TODAY)
+        return len(queries)
+
+    plan(team)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+    few = recompute_queries()
+
+    flagship = ImageModel.objects.get(slug="gpt-image-1.5")
+    for n in range(12):
+        plan(team, name=f"Plan {n}", images_per_month=1000 + n, pinned_model=flagship if n % 2 else None)
+    teams_recompute(team_ids=[team.pk], today=TODAY)
+
+    assert recompute_queries() == few
