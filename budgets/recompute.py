@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import partial, reduce
 from operator import or_
@@ -62,23 +62,6 @@ from routing.quoting import Quote, RoutingConstraints, quote_workload
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 50
-# What pricing a plan reads of it (with its team, name and pinned model).
-PLAN_FIELDS_PRICED = (
-    "images_per_month",
-    "size",
-    "quality",
-    "mode",
-    "prompt_tokens",
-    "input_images",
-    "tokens_per_input_image",
-    "cached_input_share",
-    "rejection_rate",
-    "rejection_rates",
-    "cost_per_rejected_image",
-    "peak_images_per_minute",
-    "start_month",
-    "end_month",
-)
 PROJECTION_FIGURES = (
     "model",
     "output_cost",
@@ -255,7 +238,32 @@ class PricesInForce:
         return sorted(slugs)
 
 
-def _workload(plan: WorkloadPlan) -> Workload:
+@dataclass(frozen=True, slots=True)
+class PricedPlan:
+    """What pricing reads of a plan: read as plain values, not model instances (a chunk
+    prices a thousand plans, and building a model instance costs more than pricing it)."""
+
+    pk: int
+    team_id: int
+    name: str
+    images_per_month: int
+    size: str
+    quality: str
+    mode: str
+    prompt_tokens: int
+    input_images: int
+    tokens_per_input_image: int
+    cached_input_share: Decimal
+    rejection_rate: Decimal
+    rejection_rates: dict[str, str]
+    cost_per_rejected_image: Decimal
+    peak_images_per_minute: Decimal | None
+    start_month: datetime.date
+    end_month: datetime.date | None
+    pinned_model: str | None  # the slug
+
+
+def _workload(plan: PricedPlan) -> Workload:
     return Workload(
         images_per_month=plan.images_per_month,
         size=plan.size,
@@ -269,7 +277,7 @@ def _workload(plan: WorkloadPlan) -> Workload:
     )
 
 
-def _plan_is_active(plan: WorkloadPlan, month: datetime.date) -> bool:
+def _plan_is_active(plan: PricedPlan, month: datetime.date) -> bool:
     return plan.start_month <= month and (plan.end_month is None or plan.end_month >= month)
 
 
@@ -319,14 +327,14 @@ class PlanOutlook:
     """One plan as a set of prices sees it: its cost for each active month of the
     horizon and its quote under the version in force today (None: no version)."""
 
-    plan: WorkloadPlan
+    plan: PricedPlan
     months: dict[datetime.date, MonthCost]
     quote: Quote | None
     pinned_model: str | None
 
 
 def plan_outlooks(
-    *, teams: list[Team], plans: list[WorkloadPlan], prices: PricesInForce, horizon: list[datetime.date]
+    *, teams: list[Team], plans: list[PricedPlan], prices: PricesInForce, horizon: list[datetime.date]
 ) -> list[PlanOutlook]:
     """Price every plan of ``teams`` for the horizon: plain computation, nothing written.
 
@@ -357,7 +365,7 @@ def plan_outlooks(
             team_observed=per_team_observed.get(plan.team_id, {}),
             weight=weight,
         )
-        pinned = plan.pinned_model.slug if plan.pinned_model else None
+        pinned = plan.pinned_model
 
         quote_under = partial(
             quote_workload, workload=workload, constraints=constraints, rejection_rates=rates
@@ -399,15 +407,12 @@ def plan_outlooks(
     return outlooks
 
 
-def teams_plans(ids: list[int]) -> list[WorkloadPlan]:
-    """The plans of these teams, with what pricing them reads (no timestamps: parsing a
-    thousand of them per chunk costs more than the rest of the row)."""
-    return list(
-        WorkloadPlan.objects.filter(team_id__in=ids)
-        .select_related("pinned_model")
-        .only(*PLAN_FIELDS_PRICED, "team_id", "name", "pinned_model__slug")
-        .order_by("pk")
-    )
+def teams_plans(ids: list[int]) -> list[PricedPlan]:
+    """The plans of these teams, in id order."""
+    columns = [field.name for field in fields(PricedPlan)]
+    columns[columns.index("pinned_model")] = "pinned_model__slug"
+    rows = WorkloadPlan.objects.filter(team_id__in=ids).order_by("pk").values_list(*columns)
+    return [PricedPlan(*row) for row in rows]
 
 
 def _recompute_locked(
@@ -472,7 +477,7 @@ def team_month_totals(outlooks: list[PlanOutlook]) -> dict[tuple[int, datetime.d
     return totals
 
 
-def _projection_row(plan: WorkloadPlan, cost: MonthCost, now: datetime.datetime, range_fields: dict) -> dict:
+def _projection_row(plan: PricedPlan, cost: MonthCost, now: datetime.datetime, range_fields: dict) -> dict:
     costs = cost.costs
     return {
         "team_id": plan.team_id,
