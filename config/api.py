@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
@@ -34,6 +35,40 @@ def exception_handler(exc, context):
             headers={"Retry-After": "2"},
         )
     return drf_exception_handler(exc, context)
+
+
+# Ids are BigAutoField keys. A larger number is no row's, and never reaches the database
+# (SQLite cannot bind an integer past 64 bits: a 500).
+MAX_ID = 2**63 - 1
+
+
+class IdConverter:
+    """``<id:name>`` in a URL: a row id of at most 18 digits; a longer one matches no path (404)."""
+
+    regex = "[0-9]{1,18}"  # its schema: SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"]
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+class IdField(serializers.IntegerField):
+    """A row id in a query or a body: a whole number from 1 to ``MAX_ID``."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related row by id; an id out of ``IdField``'s range is no row's, without a query."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
 
 
 PAGE_NUMBER = re.compile(r"[1-9][0-9]*")

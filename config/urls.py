@@ -1,8 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config import views
+from config.api import IdConverter
+
+register_converter(IdConverter, "id")
 
 api_v1 = [
     path("", include("routing.api.urls")),

@@ -20,7 +20,7 @@ from catalog.api.serializers import CatalogDecimalField
 from catalog.constants import Tier
 from catalog.costing import MAX_REJECTION_RATE
 from catalog.models import MODEL_SLUG_PATTERN, MODEL_SLUG_SCHEMA_PATTERN, ImageModel
-from config.api import QuerySerializer, StrictInputSerializer
+from config.api import IdField, IdRelatedField, QuerySerializer, StrictInputSerializer
 from routing.api.serializers import (
     MAX_COST_PER_REJECTED_IMAGE,
     MAX_PEAK_IMAGES_PER_MINUTE,
@@ -417,7 +417,7 @@ class PlanRecommendationSerializer(serializers.Serializer):
 class RetryStatisticSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     model = ModelSlugField()
-    plan = serializers.PrimaryKeyRelatedField(
+    plan = IdRelatedField(
         queryset=WorkloadPlan.objects.all(),
         allow_null=True,
         default=None,
@@ -450,13 +450,11 @@ class RetryStatisticSerializer(StrictSerializer):
 
 class RetryStatisticFilterSerializer(QuerySerializer):
     model = serializers.CharField(required=False, max_length=100, help_text="A model slug.")
-    plan = serializers.IntegerField(required=False, min_value=1, help_text="A plan id.")
+    plan = IdField(required=False, help_text="A plan id.")
 
 
 class RetryRatesQuerySerializer(QuerySerializer):
-    plan = serializers.IntegerField(
-        required=False, min_value=1, help_text="A plan id; without it, the team-wide rates (assumed 0)."
-    )
+    plan = IdField(required=False, help_text="A plan id; without it, the team-wide rates (assumed 0).")
 
 
 class RetryRateSerializer(serializers.Serializer):

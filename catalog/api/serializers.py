@@ -26,7 +26,7 @@ from catalog.models import (
     TokenRate,
 )
 from catalog.services import CATALOG_FILE_FORMAT, CELL_PRESENCE_FIELDS, CellChanges
-from config.api import JsonTypesMixin, QuerySerializer
+from config.api import IdField, IdRelatedField, JsonTypesMixin, QuerySerializer
 
 # The largest values the columns hold (PositiveBigIntegerField, PositiveIntegerField).
 MAX_TPM = 9_223_372_036_854_775_807
@@ -231,7 +231,7 @@ class CatalogVersionUpdateSerializer(JsonTypesMixin, CatalogCellsSerializer):
 
 
 class CatalogVersionCreateSerializer(JsonTypesMixin, serializers.Serializer):
-    clone_from = serializers.PrimaryKeyRelatedField(
+    clone_from = IdRelatedField(
         queryset=CatalogVersion.objects.all(),
         required=False,
         allow_null=True,
@@ -249,8 +249,7 @@ class CatalogVersionFilterSerializer(QuerySerializer):
 
 
 class CatalogVersionDiffQuerySerializer(QuerySerializer):
-    against = serializers.IntegerField(
-        min_value=1,
+    against = IdField(
         required=False,
         help_text=(
             "The version to compare with. Default: the version this one was cloned from, "

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from catalog.constants import Mode, Quality, Size, Tier
 from catalog.costing import MAX_REJECTION_RATE
 from catalog.selectors import image_model_slugs
-from config.api import StrictInputSerializer
+from config.api import IdField, StrictInputSerializer
 
 MAX_IMAGES_PER_MONTH = 1_000_000_000
 MAX_TOKENS = 10_000_000
@@ -93,8 +93,8 @@ class QuoteRequestSerializer(StrictSerializer, WorkloadFieldsSerializer):
         default=None,
         help_text="Limit the candidates to these model slugs (default: every model of the version).",
     )
-    catalog_version = serializers.IntegerField(
-        min_value=1, allow_null=True, default=None, help_text="Price with this catalog version (an id)."
+    catalog_version = IdField(
+        allow_null=True, default=None, help_text="Price with this catalog version (an id)."
     )
     as_of = serializers.DateField(
         allow_null=True, default=None, help_text="Price with the version in force on this date."

@@ -144,6 +144,10 @@ def world(db, monkeypatch, seed_catalog, webhook_receiver):
     team = services.team_create(
         name="Pixels", owner=owner, tier="tier2", org_verified=True, webhook_url=webhook_receiver.url
     )
+    # A second owner: the signed-in one may step down or leave (the last owner may not, a
+    # 400 that only the data decides), whichever user id the fuzzer draws.
+    UserFactory(username="otto")
+    services.membership_add(team=team, username="otto", role=Membership.Role.OWNER)
     services.membership_add(team=team, username="mia", role=Membership.Role.MEMBER)
     services.membership_add(team=team, username="victor", role=Membership.Role.VIEWER)
     services.budget_set(

@@ -116,3 +116,23 @@ def test_an_unknown_api_path_answers_json(member_client):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_an_id_past_64_bits_is_no_rows_without_asking_the_database(member_client, team):
+    huge = 2**70
+
+    assert member_client.get(f"/api/v1/teams/{team.slug}/plans/{huge}/").json() == {"detail": "Not found."}
+    rates = member_client.get(url("retry-stat-rates", team), {"plan": str(huge)})
+    assert rates.status_code == 400
+    assert list(rates.json()) == ["plan"]
+    statistic = {
+        "model": "gpt-image-1-mini",
+        "plan": huge,
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-07",
+        "attempts": 10,
+        "accepted": 9,
+    }
+    response = member_client.post(url("retry-stat-list", team), statistic, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"plan": [f"No plan {huge} in this team."]}
