@@ -15,7 +15,9 @@ import calendar
 import datetime
 import re
 
-_MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+# YYYY-MM from 0001-01 to 9999-12, in ASCII digits (as an OpenAPI pattern, too).
+MONTH_PATTERN = r"^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])$"
+_MONTH = re.compile(MONTH_PATTERN)
 
 
 class InvalidMonth(ValueError):
@@ -24,13 +26,11 @@ class InvalidMonth(ValueError):
 
 def parse_month(value: str) -> datetime.date:
     """``YYYY-MM`` to the month's first day; anything else raises ``InvalidMonth``."""
-    match = _MONTH_PATTERN.match(value) if isinstance(value, str) else None
+    # fullmatch: "$" alone would let a trailing newline through.
+    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise InvalidMonth(f"{value!r} is not a month: write it as YYYY-MM.")
-    year, month = int(match[1]), int(match[2])
-    if not 1 <= month <= 12 or year < 1:
-        raise InvalidMonth(f"{value!r} is not a month: write it as YYYY-MM.")
-    return datetime.date(year, month, 1)
+    return datetime.date(int(match[1]), int(match[2]), 1)
 
 
 def format_month(month: datetime.date) -> str:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db.models import F, Q
 from django.utils import timezone
@@ -26,6 +28,23 @@ from budgets.models import Alert, AlertNotification, Membership, Team, WebhookDe
 from budgets.months import format_month
 
 logger = logging.getLogger(__name__)
+
+WEBHOOK_URL_MAX_LENGTH = 500
+# An http(s) URL: lowercase host names or IPv4 addresses, an optional port, then any printable
+# ASCII (percent-encode the rest). Django's URLValidator is wider in places (IDN hosts, IPv6,
+# user info) and narrower in others (single-label hosts); a webhook needs neither.
+WEBHOOK_URL_PATTERN = (
+    r"^https?://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+    r"(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+    r"([/?#][!-~]*)?$"
+)
+
+
+def webhook_url_validator(value: str) -> None:
+    # fullmatch: with search, "$" would let a trailing newline through.
+    if value and not re.fullmatch(WEBHOOK_URL_PATTERN, value):
+        raise ValidationError("Enter a valid URL.", code="invalid")
+
 
 WEBHOOK_TIMEOUT_SECONDS = 5
 # Attempts per notification in all, the first and its retries (budgets.tasks) together.

@@ -26,6 +26,7 @@ class PublishedVersionImmutable(Exception):
 
 # Model slugs are the provider's model names, dots included ("gpt-image-1.5").
 MODEL_SLUG_PATTERN = r"^[-a-zA-Z0-9_.]+\Z"
+MODEL_SLUG_SCHEMA_PATTERN = r"^[-a-zA-Z0-9_.]+$"  # the same, for the OpenAPI schema
 MODEL_SLUG_MESSAGE = "Enter a model slug: letters, numbers, hyphens, underscores or dots."
 validate_model_slug = RegexValidator(MODEL_SLUG_PATTERN, MODEL_SLUG_MESSAGE)
 

@@ -4,21 +4,23 @@ Input is exact: a decimal with more places than its column stores is a 400,
 never a rounding; unknown fields are 400s; months are ``YYYY-MM`` strings.
 """
 
+import re
 from decimal import Decimal
 from typing import Any
 
-from django.core.validators import URLValidator
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from budgets.models import Alert, Membership, Team, TeamMonth, WorkloadPlan
-from budgets.months import InvalidMonth, format_month, parse_month
+from budgets.months import MONTH_PATTERN, InvalidMonth, format_month, parse_month
+from budgets.notifications import WEBHOOK_URL_MAX_LENGTH, WEBHOOK_URL_PATTERN, webhook_url_validator
 from budgets.services import PLAN_FIELDS
 from catalog import money
 from catalog.api.serializers import CatalogDecimalField
 from catalog.constants import Tier
 from catalog.costing import MAX_REJECTION_RATE
-from catalog.models import ImageModel
+from catalog.models import MODEL_SLUG_PATTERN, MODEL_SLUG_SCHEMA_PATTERN, ImageModel
+from config.api import IdField, IdRelatedField, QuerySerializer, StrictInputSerializer
 from routing.api.serializers import (
     MAX_COST_PER_REJECTED_IMAGE,
     MAX_PEAK_IMAGES_PER_MINUTE,
@@ -37,7 +39,7 @@ MAX_RETRY_COUNT = 10**12
 # --- Fields ------------------------------------------------------------------------------
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-12"})
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-12"})
 class MonthField(serializers.Field):
     """A calendar month, ``YYYY-MM`` (``budgets.months``)."""
 
@@ -59,6 +61,8 @@ class ExactDecimalField(CatalogDecimalField):
 class MoneyField(ExactDecimalField):
     """USD to the cent, more than 0; written with two places ("200.00")."""
 
+    more_than_zero = True
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_digits=16, decimal_places=2, **kwargs)
         self.validators.append(_more_than_zero)
@@ -79,6 +83,7 @@ def stored_rate_field(*, maximum: Decimal, **kwargs: Any) -> ExactDecimalField:
     )
 
 
+@extend_schema_field({"type": "string", "pattern": MODEL_SLUG_SCHEMA_PATTERN})
 class ModelSlugField(serializers.SlugRelatedField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "An image model's slug.")
@@ -95,18 +100,34 @@ class ModelSlugField(serializers.SlugRelatedField):
             self.fail("invalid")
         return super().run_validation(data)
 
+    def to_internal_value(self, data: Any) -> Any:
+        # Checked before any query: PostgreSQL refuses a NUL in a text parameter (a 500).
+        if not isinstance(data, str) or not re.fullmatch(MODEL_SLUG_PATTERN, data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
 
 # --- Teams -------------------------------------------------------------------------------
 
 
-def webhook_url_field(**kwargs: Any) -> serializers.URLField:
-    return serializers.URLField(
-        max_length=500,
-        allow_blank=True,
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text="Where alerts are POSTed as signed JSON; empty for none.",
-        **kwargs,
-    )
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "pattern": WEBHOOK_URL_PATTERN, "maxLength": WEBHOOK_URL_MAX_LENGTH},
+            {"type": "string", "enum": [""]},
+        ]
+    }
+)
+class WebhookUrlField(serializers.CharField):
+    """An http(s) URL matching ``WEBHOOK_URL_PATTERN``, or "" for none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=WEBHOOK_URL_MAX_LENGTH, allow_blank=True, trim_whitespace=False, **kwargs)
+        self.validators.append(webhook_url_validator)
+
+
+def webhook_url_field(**kwargs: Any) -> serializers.CharField:
+    return WebhookUrlField(help_text="Where alerts are POSTed as signed JSON; empty for none.", **kwargs)
 
 
 class TeamSerializer(serializers.Serializer):
@@ -114,7 +135,7 @@ class TeamSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     tier = serializers.ChoiceField(choices=Tier.choices, read_only=True)
     org_verified = serializers.BooleanField(read_only=True)
-    webhook_url = serializers.URLField(read_only=True)
+    webhook_url = WebhookUrlField(read_only=True, help_text="Where alerts are POSTed; empty for none.")
     role = serializers.ChoiceField(
         choices=Membership.Role.choices, read_only=True, help_text="The caller's role."
     )
@@ -185,22 +206,51 @@ class MembershipCreateSerializer(StrictSerializer):
         return attrs
 
 
+class MembershipByUsernameSerializer(StrictSerializer):
+    """Schema only: ``MembershipCreateSerializer`` naming the user by username."""
+
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+
+
+class MembershipByEmailSerializer(StrictSerializer):
+    """Schema only: ``MembershipCreateSerializer`` naming the user by email."""
+
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+
+
+MEMBERSHIP_CREATE_SCHEMA = PolymorphicProxySerializer(
+    component_name="MembershipCreate",
+    serializers=[MembershipByUsernameSerializer, MembershipByEmailSerializer],
+    resource_type_field_name=None,
+)
+
+
 class MembershipUpdateSerializer(StrictSerializer):
-    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    role = serializers.ChoiceField(
+        choices=Membership.Role.choices, required=False, help_text="Left out: the role stays."
+    )
 
 
 # --- Budget ------------------------------------------------------------------------------
 
 
-class StrictNestedSerializer(serializers.Serializer):
-    """A nested object that refuses unknown fields (``StrictSerializer`` needs top-level data)."""
+class StrictNestedSerializer(StrictInputSerializer):
+    """A nested object that refuses unknown fields and values not in their JSON type."""
 
-    def to_internal_value(self, data: Any) -> dict:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "minItems": 1,
+        "maxItems": MAX_THRESHOLDS,
+        "uniqueItems": True,
+    }
+)
+class ThresholdsField(serializers.ListField):
+    """Alert thresholds, in percent: distinct (``BudgetSerializer.validate_thresholds``)."""
 
 
 class BudgetOverrideSerializer(StrictNestedSerializer):
@@ -216,7 +266,7 @@ class BudgetSerializer(StrictSerializer):
         max_length=MAX_BUDGET_OVERRIDES,
         help_text="A different amount for single months, each month at most once.",
     )
-    thresholds = serializers.ListField(
+    thresholds = ThresholdsField(
         child=serializers.IntegerField(min_value=1, max_value=1000),
         min_length=1,
         max_length=MAX_THRESHOLDS,
@@ -336,7 +386,7 @@ class WorkloadPlanSerializer(StrictSerializer, WorkloadFieldsSerializer):
         return attrs
 
 
-class PlanFilterSerializer(serializers.Serializer):
+class PlanFilterSerializer(QuerySerializer):
     active_in = MonthField(required=False, help_text="Only plans running in this month, YYYY-MM.")
     search = serializers.CharField(required=False, max_length=200, help_text="Part of the plan's name.")
     model = serializers.CharField(
@@ -367,7 +417,7 @@ class PlanRecommendationSerializer(serializers.Serializer):
 class RetryStatisticSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     model = ModelSlugField()
-    plan = serializers.PrimaryKeyRelatedField(
+    plan = IdRelatedField(
         queryset=WorkloadPlan.objects.all(),
         allow_null=True,
         default=None,
@@ -398,15 +448,13 @@ class RetryStatisticSerializer(StrictSerializer):
         return attrs
 
 
-class RetryStatisticFilterSerializer(serializers.Serializer):
+class RetryStatisticFilterSerializer(QuerySerializer):
     model = serializers.CharField(required=False, max_length=100, help_text="A model slug.")
-    plan = serializers.IntegerField(required=False, min_value=1, help_text="A plan id.")
+    plan = IdField(required=False, help_text="A plan id.")
 
 
-class RetryRatesQuerySerializer(serializers.Serializer):
-    plan = serializers.IntegerField(
-        required=False, min_value=1, help_text="A plan id; without it, the team-wide rates (assumed 0)."
-    )
+class RetryRatesQuerySerializer(QuerySerializer):
+    plan = IdField(required=False, help_text="A plan id; without it, the team-wide rates (assumed 0).")
 
 
 class RetryRateSerializer(serializers.Serializer):
@@ -427,7 +475,7 @@ class RetryRateSerializer(serializers.Serializer):
 # --- Projections -------------------------------------------------------------------------
 
 
-class ProjectionQuerySerializer(serializers.Serializer):
+class ProjectionQuerySerializer(QuerySerializer):
     month = MonthField(required=False, help_text="YYYY-MM; default: the current month.")
 
 
@@ -467,6 +515,6 @@ class AlertSerializer(serializers.Serializer):
     acknowledged_by = serializers.CharField(source="acknowledged_by.username", allow_null=True)
 
 
-class AlertFilterSerializer(serializers.Serializer):
+class AlertFilterSerializer(QuerySerializer):
     state = serializers.ChoiceField(choices=Alert.State.choices, required=False)
     month = MonthField(required=False, help_text="YYYY-MM.")

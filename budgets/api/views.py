@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -26,6 +25,7 @@ from rest_framework.views import APIView
 from budgets import notifications, selectors, services
 from budgets.api.permissions import MEMBER, OWNER, VIEWER, HasTeamRole
 from budgets.api.serializers import (
+    MEMBERSHIP_CREATE_SCHEMA,
     AlertFilterSerializer,
     AlertSerializer,
     BudgetSerializer,
@@ -49,30 +49,22 @@ from budgets.api.serializers import (
 )
 from budgets.models import Membership, Team
 from budgets.months import month_of
-from catalog.api.serializers import ErrorSerializer
 from config.logging import log_context
+from config.openapi import BAD_REQUEST, NOT_SIGNED_IN, error, page_not_found
 
 TAGS = ["teams"]
 
-BAD_REQUEST = OpenApiResponse(
-    OpenApiTypes.OBJECT, description='Invalid input, in DRF\'s field-error shape: {"field": ["message"]}.'
-)
-NOT_SIGNED_IN = OpenApiResponse(ErrorSerializer, description="Not signed in.")
-NOT_FOUND = OpenApiResponse(
-    ErrorSerializer, description="No such team among the caller's, or no such item in it."
-)
+NOT_FOUND_TEXT = "No such team among the caller's, or no such item in it."
+NOT_FOUND = error(NOT_FOUND_TEXT)
 
 
-def forbidden(role: str) -> OpenApiResponse:
-    return OpenApiResponse(ErrorSerializer, description=f"The caller's role in the team is below {role}.")
-
-
-def responses(ok: dict, *, role: str = VIEWER, bad_request: bool = False) -> dict:
-    """A team endpoint's responses: ``ok`` plus 401, 404, 403 (unless any member may) and 400."""
-    answers = {**ok, 401: NOT_SIGNED_IN, 404: NOT_FOUND}
+def responses(ok: dict, *, role: str = VIEWER, bad_request: bool = False, paginated: bool = False) -> dict:
+    """A team endpoint's responses: ``ok`` plus 401, 404, 403 (unless any member may) and 400
+    (a paginated list always has one: its ``page``)."""
+    answers = {**ok, 401: NOT_SIGNED_IN, 404: page_not_found(NOT_FOUND_TEXT) if paginated else NOT_FOUND}
     if role != VIEWER:
-        answers[403] = forbidden(role)
-    if bad_request:
+        answers[403] = error(f"The caller's role in the team is below {role}.")
+    if bad_request or paginated:
         answers[400] = BAD_REQUEST
     return answers
 
@@ -109,7 +101,12 @@ class TeamListApi(APIView):
         tags=TAGS,
         summary="The caller's teams",
         description="Only teams the caller belongs to, with the caller's role in each, by name.",
-        responses={200: TeamSerializer(many=True), 401: NOT_SIGNED_IN},
+        responses={
+            200: TeamSerializer(many=True),
+            400: BAD_REQUEST,
+            401: NOT_SIGNED_IN,
+            404: page_not_found(),
+        },
     )
     def get(self, request: Request) -> Response:
         return paginated(self, selectors.team_list(user=request.user), TeamSerializer)
@@ -238,7 +235,7 @@ class TeamWebhookDeliveryListApi(TeamApiView):
         tags=TAGS,
         summary="The webhook's delivery log (owners)",
         description="Every attempt to POST to the team's webhook, newest first.",
-        responses=responses({200: WebhookDeliverySerializer(many=True)}, role=OWNER),
+        responses=responses({200: WebhookDeliverySerializer(many=True)}, role=OWNER, paginated=True),
     )
     def get(self, request: Request, slug: str) -> Response:
         return paginated(self, selectors.webhook_delivery_list(team=self.team), WebhookDeliverySerializer)
@@ -270,7 +267,7 @@ class MembershipListApi(TeamApiView):
         operation_id="teams_members_list",
         tags=TAGS,
         summary="The team's members",
-        responses=responses({200: MembershipSerializer(many=True)}),
+        responses=responses({200: MembershipSerializer(many=True)}, paginated=True),
     )
     def get(self, request: Request, slug: str) -> Response:
         return paginated(self, selectors.membership_list(team=self.team), MembershipSerializer)
@@ -280,7 +277,7 @@ class MembershipListApi(TeamApiView):
         tags=TAGS,
         summary="Add a member (owners)",
         description="An existing user, by `username` or by `email` (one of them), with a role.",
-        request=MembershipCreateSerializer,
+        request=MEMBERSHIP_CREATE_SCHEMA,
         responses=responses({201: MembershipSerializer}, role=OWNER, bad_request=True),
         examples=[OpenApiExample("By email", value={"email": "ann@example.com", "role": "viewer"})],
     )
@@ -329,7 +326,10 @@ class MembershipDetailApi(TeamApiView):
         serializer = MembershipUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with team_rules():
-            membership = services.membership_role_change(membership=membership, **serializer.validated_data)
+            if "role" in serializer.validated_data:
+                membership = services.membership_role_change(
+                    membership=membership, role=serializer.validated_data["role"]
+                )
         return Response(MembershipSerializer(membership).data)
 
     @extend_schema(
@@ -430,7 +430,7 @@ class PlanListApi(PlanApiView):
             "By name. `projected_monthly_cost` is this month's; `stale` while a recompute is pending."
         ),
         parameters=[PlanFilterSerializer],
-        responses=responses({200: WorkloadPlanSerializer(many=True)}, bad_request=True),
+        responses=responses({200: WorkloadPlanSerializer(many=True)}, paginated=True),
     )
     def get(self, request: Request, slug: str) -> Response:
         filters = PlanFilterSerializer(data=request.query_params)
@@ -575,7 +575,7 @@ class RetryStatisticListApi(TeamApiView):
         summary="Observed retry statistics",
         description="Newest period first.",
         parameters=[RetryStatisticFilterSerializer],
-        responses=responses({200: RetryStatisticSerializer(many=True)}, bad_request=True),
+        responses=responses({200: RetryStatisticSerializer(many=True)}, paginated=True),
     )
     def get(self, request: Request, slug: str) -> Response:
         filters = RetryStatisticFilterSerializer(data=request.query_params)
@@ -740,7 +740,7 @@ class AlertListApi(TeamApiView):
         summary="The team's alerts",
         description="Newest opening first.",
         parameters=[AlertFilterSerializer],
-        responses=responses({200: AlertSerializer(many=True)}, bad_request=True),
+        responses=responses({200: AlertSerializer(many=True)}, paginated=True),
     )
     def get(self, request: Request, slug: str) -> Response:
         filters = AlertFilterSerializer(data=request.query_params)

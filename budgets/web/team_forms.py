@@ -11,11 +11,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 
 from budgets.api.serializers import MAX_BUDGET_OVERRIDES, MAX_RETRY_COUNT, MAX_THRESHOLDS
 from budgets.models import Membership, Team, WorkloadPlan
 from budgets.months import format_month
+from budgets.notifications import webhook_url_validator
 from budgets.services import TeamRuleViolation
 from budgets.web.plan_forms import CountField, ExactDecimalField, MonthField
 from catalog.api.serializers import decimal_string
@@ -60,7 +60,7 @@ def _http_url(**kwargs: Any) -> forms.CharField:
     return forms.CharField(
         max_length=500,
         required=False,
-        validators=[URLValidator(schemes=["http", "https"])],
+        validators=[webhook_url_validator],
         widget=forms.URLInput(attrs={"autocomplete": "url", "placeholder": "https://"}),
         **kwargs,
     )

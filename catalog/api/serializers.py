@@ -26,6 +26,7 @@ from catalog.models import (
     TokenRate,
 )
 from catalog.services import CATALOG_FILE_FORMAT, CELL_PRESENCE_FIELDS, CellChanges
+from config.api import IdField, IdRelatedField, JsonTypesMixin, QuerySerializer
 
 # The largest values the columns hold (PositiveBigIntegerField, PositiveIntegerField).
 MAX_TPM = 9_223_372_036_854_775_807
@@ -68,6 +69,8 @@ class CatalogDecimalField(serializers.DecimalField):
     decimal places than the column stores is an error, never a rounding; "" is
     not a null. Output has no trailing zeros ("0.011", not "0.011000").
     """
+
+    trailing_zeros = True
 
     def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
         return serializers.Field.validate_empty_values(self, data)
@@ -214,16 +217,21 @@ def _list_errors(errors: dict[int, dict], length: int) -> dict | list:
     return [errors.get(index, {}) for index in range(length)]
 
 
-class CatalogVersionUpdateSerializer(CatalogCellsSerializer):
-    """PATCH of a draft: its fields, and the cells to set (a null value removes a cell)."""
+class CatalogVersionUpdateSerializer(JsonTypesMixin, CatalogCellsSerializer):
+    """PATCH of a draft: its fields, and the cells to set (a null value removes a cell).
+
+    The cells are read as leniently as the catalog pages' forms and catalog files have them
+    (``CatalogCellsSerializer``): a decimal may come as a JSON number or in any spelling
+    Python's ``Decimal`` reads ("1e2"); the schema shows the canonical decimal string.
+    """
 
     label = serializers.CharField(max_length=200, required=False)
     effective_from = serializers.DateField(required=False)
     source = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
 
 
-class CatalogVersionCreateSerializer(serializers.Serializer):
-    clone_from = serializers.PrimaryKeyRelatedField(
+class CatalogVersionCreateSerializer(JsonTypesMixin, serializers.Serializer):
+    clone_from = IdRelatedField(
         queryset=CatalogVersion.objects.all(),
         required=False,
         allow_null=True,
@@ -234,15 +242,14 @@ class CatalogVersionCreateSerializer(serializers.Serializer):
     source = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
 
 
-class CatalogVersionFilterSerializer(serializers.Serializer):
+class CatalogVersionFilterSerializer(QuerySerializer):
     status = serializers.ChoiceField(
         choices=CatalogVersion.Status.choices, required=False, help_text="Drafts are listed to staff only."
     )
 
 
-class CatalogVersionDiffQuerySerializer(serializers.Serializer):
-    against = serializers.IntegerField(
-        min_value=1,
+class CatalogVersionDiffQuerySerializer(QuerySerializer):
+    against = IdField(
         required=False,
         help_text=(
             "The version to compare with. Default: the version this one was cloned from, "
@@ -326,7 +333,10 @@ class CatalogFileSerializer(CatalogCellsSerializer):
 
 class CatalogVersionSerializer(serializers.ModelSerializer):
     published_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="Who published it (username)."
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who published it (username); null for a draft, or when loaded from a file.",
     )
 
     class Meta:
@@ -479,7 +489,3 @@ class CatalogVersionDiffSerializer(serializers.Serializer):
     against = CatalogVersionSerializer()
     changes = CellChangeSerializer(many=True)
     summary = DiffSummarySerializer()
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()

@@ -7,11 +7,11 @@ app_name = "catalog"
 urlpatterns = [
     path("versions/", views.CatalogVersionListApi.as_view(), name="version-list"),
     path("versions/current/", views.CatalogVersionCurrentApi.as_view(), name="version-current"),
-    path("versions/<int:version_id>/", views.CatalogVersionDetailApi.as_view(), name="version-detail"),
+    path("versions/<id:version_id>/", views.CatalogVersionDetailApi.as_view(), name="version-detail"),
     path(
-        "versions/<int:version_id>/publish/",
+        "versions/<id:version_id>/publish/",
         views.CatalogVersionPublishApi.as_view(),
         name="version-publish",
     ),
-    path("versions/<int:version_id>/diff/", views.CatalogVersionDiffApi.as_view(), name="version-diff"),
+    path("versions/<id:version_id>/diff/", views.CatalogVersionDiffApi.as_view(), name="version-diff"),
 ]

@@ -6,8 +6,7 @@ immutable: writes answer 409 (``PublishedVersionImmutable``, see ``config.api``)
 """
 
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -25,21 +24,15 @@ from catalog.api.serializers import (
     CatalogVersionFilterSerializer,
     CatalogVersionSerializer,
     CatalogVersionUpdateSerializer,
-    ErrorSerializer,
 )
 from catalog.models import CatalogVersion, PublishedVersionImmutable
+from config.openapi import BAD_REQUEST, NOT_SIGNED_IN, error, page_not_found
 
 TAGS = ["catalog"]
 
-BAD_REQUEST = OpenApiResponse(
-    OpenApiTypes.OBJECT, description='Invalid input, in DRF\'s field-error shape: {"field": ["message"]}.'
-)
-NOT_SIGNED_IN = OpenApiResponse(ErrorSerializer, description="Not signed in.")
-NOT_STAFF = OpenApiResponse(ErrorSerializer, description="Signed in, but not staff.")
-NOT_FOUND = OpenApiResponse(
-    ErrorSerializer, description="No such version, or a draft and the caller is not staff."
-)
-PUBLISHED = OpenApiResponse(ErrorSerializer, description="The version is published and cannot change.")
+NOT_STAFF = error("Signed in, but not staff.")
+NOT_FOUND = error("No such version, or a draft and the caller is not staff.")
+PUBLISHED = error("The version is published and cannot change.")
 
 
 class IsStaffForWrites(BasePermission):
@@ -77,7 +70,12 @@ class CatalogVersionListApi(CatalogApiView):
             "Cells are left out: read one version for them."
         ),
         parameters=[CatalogVersionFilterSerializer],
-        responses={200: CatalogVersionSerializer(many=True), 400: BAD_REQUEST, 401: NOT_SIGNED_IN},
+        responses={
+            200: CatalogVersionSerializer(many=True),
+            400: BAD_REQUEST,
+            401: NOT_SIGNED_IN,
+            404: page_not_found(),
+        },
     )
     def get(self, request: Request) -> Response:
         filters = CatalogVersionFilterSerializer(data=request.query_params)

@@ -6,7 +6,8 @@ from rest_framework import serializers
 
 from catalog.constants import Mode, Quality, Size, Tier
 from catalog.costing import MAX_REJECTION_RATE
-from catalog.models import ImageModel
+from catalog.selectors import image_model_slugs
+from config.api import IdField, StrictInputSerializer
 
 MAX_IMAGES_PER_MONTH = 1_000_000_000
 MAX_TOKENS = 10_000_000
@@ -69,23 +70,15 @@ class WorkloadFieldsSerializer(serializers.Serializer):
     )
 
     def validate_rejection_rates(self, value: dict) -> dict:
-        unknown = sorted(
-            set(value) - set(ImageModel.objects.filter(slug__in=value).values_list("slug", flat=True))
-        )
+        # Compared in Python: a key is never put in a query (PostgreSQL refuses NUL, a 500).
+        unknown = sorted(set(value) - image_model_slugs())
         if unknown:
             raise serializers.ValidationError(f"Unknown model: {', '.join(unknown)}.")
         return value
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so a typo is a 400 rather than a silently ignored input."""
-
-    def validate(self, attrs: dict) -> dict:
-        if isinstance(self.initial_data, dict):
-            unknown = sorted(set(self.initial_data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().validate(attrs)
+class StrictSerializer(StrictInputSerializer):
+    """Fields not listed here are refused, and each field takes exactly its JSON type."""
 
 
 class QuoteRequestSerializer(StrictSerializer, WorkloadFieldsSerializer):
@@ -100,8 +93,8 @@ class QuoteRequestSerializer(StrictSerializer, WorkloadFieldsSerializer):
         default=None,
         help_text="Limit the candidates to these model slugs (default: every model of the version).",
     )
-    catalog_version = serializers.IntegerField(
-        min_value=1, allow_null=True, default=None, help_text="Price with this catalog version (an id)."
+    catalog_version = IdField(
+        allow_null=True, default=None, help_text="Price with this catalog version (an id)."
     )
     as_of = serializers.DateField(
         allow_null=True, default=None, help_text="Price with the version in force on this date."
@@ -111,7 +104,7 @@ class QuoteRequestSerializer(StrictSerializer, WorkloadFieldsSerializer):
         if value is None:
             return None
         value = list(dict.fromkeys(value))
-        known = set(ImageModel.objects.filter(slug__in=value).values_list("slug", flat=True))
+        known = image_model_slugs()
         unknown = [slug for slug in value if slug not in known]
         if unknown:
             raise serializers.ValidationError(f"Unknown model: {', '.join(unknown)}.")

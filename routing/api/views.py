@@ -1,11 +1,12 @@
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.costing import Workload
+from config.openapi import BAD_REQUEST, NOT_SIGNED_IN
 from routing.api.serializers import QuoteRequestSerializer, QuoteResponseSerializer
 from routing.presenting import quote_as_dict
 from routing.quoting import RoutingConstraints
@@ -23,8 +24,8 @@ class QuoteView(APIView):
         request=QuoteRequestSerializer,
         responses={
             200: QuoteResponseSerializer,
-            400: OpenApiResponse(description='A field is invalid: `{"field": ["message"]}`.'),
-            401: OpenApiResponse(description="Not signed in."),
+            400: BAD_REQUEST,
+            401: NOT_SIGNED_IN,
         },
         examples=[
             OpenApiExample(
