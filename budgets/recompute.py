@@ -263,7 +263,8 @@ class PricedPlan:
     pinned_model: str | None  # the slug
 
 
-def _workload(plan: PricedPlan) -> Workload:
+def plan_workload(plan: PricedPlan | WorkloadPlan) -> Workload:
+    """The workload a plan describes, for the cost arithmetic."""
     return Workload(
         images_per_month=plan.images_per_month,
         size=plan.size,
@@ -353,7 +354,7 @@ def plan_outlooks(
     outlooks = []
     for plan in plans:
         team = teams_by_id[plan.team_id]
-        workload = _workload(plan)
+        workload = plan_workload(plan)
         constraints = RoutingConstraints(
             tier=team.tier, org_verified=team.org_verified, peak_images_per_minute=plan.peak_images_per_minute
         )

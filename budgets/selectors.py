@@ -33,7 +33,7 @@ from budgets.models import (
 )
 from budgets.months import format_month, month_of, months_from
 from budgets.projections import month_status
-from budgets.recompute import saving_by_switching
+from budgets.recompute import plan_workload, saving_by_switching
 from budgets.smoothing import plan_rejection_rates, smoothed_rejection_rate
 from catalog import money
 from catalog.costing import MAX_REJECTION_RATE, Workload
@@ -864,17 +864,7 @@ def _recommendation_shift(
     team_observed: dict[str, tuple[int, int]],
     weight: int,
 ) -> RecommendationShift:
-    workload = Workload(
-        images_per_month=plan.images_per_month,
-        size=plan.size,
-        quality=plan.quality,
-        mode=plan.mode,
-        prompt_tokens=plan.prompt_tokens,
-        input_images=plan.input_images,
-        tokens_per_input_image=plan.tokens_per_input_image,
-        cached_input_share=plan.cached_input_share,
-        cost_per_rejected_image=plan.cost_per_rejected_image,
-    )
+    workload = plan_workload(plan)
     constraints = RoutingConstraints(
         tier=team.tier, org_verified=team.org_verified, peak_images_per_minute=plan.peak_images_per_minute
     )

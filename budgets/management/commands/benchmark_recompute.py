@@ -35,9 +35,9 @@ from budgets.models import (
     WorkloadPlan,
 )
 from budgets.months import months_from
-from budgets.recompute import CHUNK_SIZE
+from budgets.recompute import CHUNK_SIZE, plan_workload
 from budgets.scratch import scratch_teams_fill, scratch_teams_recompute
-from catalog.costing import PriceNotListed, Workload, workload_cost
+from catalog.costing import PriceNotListed, workload_cost
 from catalog.models import CatalogVersion
 from catalog.selectors import catalog_version_in_force, catalog_version_pricing
 from catalog.services import (
@@ -227,17 +227,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         rows = []
         for plan in plans:
-            workload = Workload(
-                images_per_month=plan.images_per_month,
-                size=plan.size,
-                quality=plan.quality,
-                mode=plan.mode,
-                prompt_tokens=plan.prompt_tokens,
-                input_images=plan.input_images,
-                tokens_per_input_image=plan.tokens_per_input_image,
-                cached_input_share=plan.cached_input_share,
-                cost_per_rejected_image=plan.cost_per_rejected_image,
-            )
+            workload = plan_workload(plan)
             options = []
             for pricing in pricings:
                 try:
