@@ -144,7 +144,7 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result))
 
     def _fill(self, *, teams: int, plans_per_team: int) -> None:
-        owner, _ = get_user_model().objects.get_or_create(
+        owner, _ = get_user_model().objects.update_or_create(
             username="benchmark-owner", defaults={"email": "benchmark-owner@example.com"}
         )
         scratch_teams_fill(prefix=PREFIX, teams=teams, plans_per_team=plans_per_team, owners=[owner])
