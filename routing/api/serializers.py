@@ -70,6 +70,8 @@ class WorkloadFieldsSerializer(serializers.Serializer):
     )
 
     def validate_rejection_rates(self, value: dict) -> dict:
+        if not value:
+            return value
         # Compared in Python: a key is never put in a query (PostgreSQL refuses NUL, a 500).
         unknown = sorted(set(value) - image_model_slugs())
         if unknown:
